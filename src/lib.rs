@@ -1,0 +1,8 @@
+//! tgmux: drive AI coding agents running in tmux from Telegram.
+//!
+//! Layers, with one direction of dependency: `telegram -> session -> tmux`
+//! and `watch -> session, tmux`. The session layer knows nothing of Telegram.
+
+pub mod session;
+pub mod tmux;
+pub mod watch;

@@ -1,0 +1,1 @@
+//! The real tmux driver: runs the tmux CLI against a dedicated server socket.

@@ -1,0 +1,4 @@
+//! Watching panes: the screen classifier and the watcher that turns screen
+//! changes into events.
+
+pub mod screen;

@@ -1,0 +1,1 @@
+//! The screen classifier: pane text in, a verdict out.
