@@ -4,6 +4,9 @@
 mod cli;
 mod fake;
 
+pub use cli::CliTmux;
+pub use fake::{FakeInput, FakeTmux};
+
 use std::path::PathBuf;
 
 use crate::session::SessionName;
@@ -95,7 +98,8 @@ pub struct PaneInfo {
     pub session: String,
     /// True when the pane's process has exited (kept by `remain-on-exit`).
     pub dead: bool,
-    /// The exit status of a dead pane, when tmux knows it.
+    /// The exit status of a dead pane, when tmux knows it: None after a
+    /// signal, and for a moment after death until tmux reaps the process.
     pub exit_status: Option<i32>,
     /// Unix time (seconds) of the last output in the pane's window.
     pub activity: i64,
@@ -108,18 +112,35 @@ pub struct PaneInfo {
 /// Failures of the tmux driver, worded so a user knows what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum TmuxError {
-    #[error("tmux is not installed or not on PATH; install it (e.g. `apt-get install tmux` or `brew install tmux`)")]
+    #[error(
+        "tmux is not installed or not on PATH; install it (e.g. `apt-get install tmux` or `brew install tmux`)"
+    )]
     NotInstalled,
+    /// Also what calls that target a session return when no server runs.
     #[error("the tmux server on socket `{socket}` is not running")]
     ServerNotRunning { socket: String },
     #[error("tmux session `{name}` does not exist on socket `{socket}`")]
     NoSuchSession { name: String, socket: String },
     #[error("tmux session `{name}` already exists on socket `{socket}`")]
     DuplicateSession { name: String, socket: String },
+    #[error("the program in tmux session `{name}` has exited, so nothing can be typed into it")]
+    PaneDead { name: String },
+    #[error("folder `{}` does not exist or is not a directory", .0.display())]
+    NoSuchFolder(PathBuf),
     #[error("tmux {command} failed: {stderr}")]
     Command { command: String, stderr: String },
     #[error("could not run tmux: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl TmuxError {
+    /// True when the targeted session does not exist, whether or not its server runs.
+    pub fn is_session_gone(&self) -> bool {
+        matches!(
+            self,
+            TmuxError::NoSuchSession { .. } | TmuxError::ServerNotRunning { .. }
+        )
+    }
 }
 
 /// Everything tgmux asks of tmux. All targets are exact (`=name`), so one
@@ -127,15 +148,19 @@ pub enum TmuxError {
 pub trait Tmux: Send + Sync {
     /// The socket name (`tmux -L`), shown to users so they can attach by hand.
     fn socket(&self) -> &str;
-    /// Starts a detached session whose pane stays after its process exits.
+    /// Starts a detached session whose pane stays after its process exits;
+    /// `DuplicateSession` if the name is taken, `NoSuchFolder` if the folder is missing.
     fn new_session(&self, spec: &NewSession) -> Result<(), TmuxError>;
     /// Every pane on the server; empty when the server is not running.
     fn list_panes(&self) -> Result<Vec<PaneInfo>, TmuxError>;
-    /// Types `text` into the pane exactly as given (no Enter).
+    /// Types `text` into the pane exactly as given (no Enter), as a bracketed
+    /// paste when the program asked for one; `PaneDead` if its program exited.
     fn send_text(&self, name: &str, text: &str) -> Result<(), TmuxError>;
-    /// Presses the keys in order.
+    /// Presses the keys in order; `PaneDead` if the pane's program exited.
     fn send_keys(&self, name: &str, keys: &[Key]) -> Result<(), TmuxError>;
     /// The visible screen plus up to `history` lines of scrollback above it.
+    /// On a dead pane tmux 3.3a scrolls the screen up a line to print
+    /// `Pane is dead (status N, <date>)` at the bottom.
     fn capture(&self, name: &str, history: usize) -> Result<String, TmuxError>;
     /// Kills the session; succeeds if it is already gone.
     fn kill_session(&self, name: &str) -> Result<(), TmuxError>;
