@@ -1,11 +1,23 @@
 //! The JSON store: one file of session records, written atomically and durably.
 
+use std::ffi::OsString;
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
 
 use super::SessionRecord;
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: u32 = 1;
+
+const DATA_FILE: &str = "sessions.json";
+const WRITE_LOCK_FILE: &str = "sessions.json.lock";
+const RUN_LOCK_FILE: &str = "tgmux.lock";
 
 /// Failures of the store, each naming the file involved.
 #[derive(Debug, thiserror::Error)]
@@ -21,42 +33,184 @@ pub enum StoreError {
         moved_to: PathBuf,
         source: serde_json::Error,
     },
-    #[error("{path} was written by a newer tgmux (schema {found}, this build reads {SCHEMA_VERSION}); upgrade tgmux")]
+    #[error(
+        "{path} could not be parsed ({source}) nor moved aside to {moved_to} ({move_error}); move it away by hand"
+    )]
+    CorruptStuck {
+        path: PathBuf,
+        moved_to: PathBuf,
+        source: serde_json::Error,
+        move_error: std::io::Error,
+    },
+    #[error(
+        "{path} was written by a newer tgmux (schema {found}, this build reads {SCHEMA_VERSION}); upgrade tgmux"
+    )]
     TooNew { path: PathBuf, found: u32 },
     #[error("another tgmux (pid {pid}) is running on {path}; stop it first")]
     AlreadyRunning { pid: String, path: PathBuf },
 }
 
+/// A closure for `map_err` that names `path` in an I/O error.
+fn io_at(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// The file as stored: the schema version and the records.
+#[derive(Serialize, Deserialize)]
+struct Contents<S> {
+    version: u32,
+    sessions: S,
+}
+
+/// Only the version, read first so a newer schema is refused rather than called corrupt.
+#[derive(Deserialize)]
+struct VersionOnly {
+    version: u32,
+}
+
 /// The session store in a data folder.
 #[derive(Debug, Clone)]
 pub struct Store {
-    path: PathBuf,
+    path: Arc<Path>,
 }
 
 impl Store {
-    /// Uses `dir/sessions.json`, creating `dir` if needed. Reads nothing yet.
+    /// Uses `dir/sessions.json`, creating `dir` if needed, and removes temp
+    /// files left by writers that were killed mid-write. Reads no records yet.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        todo!("{dir:?}")
+        fs::create_dir_all(dir).map_err(io_at(dir))?;
+        let store = Store {
+            path: dir.join(DATA_FILE).into(),
+        };
+        let _lock = store.lock()?;
+        remove_stale_temps(&store.path).map_err(io_at(dir))?;
+        Ok(store)
     }
 
+    /// The data file, `sessions.json`.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// The records as the file holds them now.
+    /// The records as the file holds them now; none if there is no file yet.
     pub fn load(&self) -> Result<Vec<SessionRecord>, StoreError> {
-        todo!()
+        match self.read()? {
+            Ok(records) => Ok(records),
+            // Move it aside under the lock, so only the bytes just seen are moved.
+            Err(_) => {
+                let _lock = self.lock()?;
+                self.read_locked()
+            }
+        }
     }
 
     /// Applies `f` to the current records under the write lock and saves the
-    /// result if `f` succeeds.
+    /// result if `f` succeeds. `f` must not call `update` itself (it would deadlock).
     pub fn update<R, E: From<StoreError>>(
         &self,
         f: impl FnOnce(&mut Vec<SessionRecord>) -> Result<R, E>,
     ) -> Result<R, E> {
-        let _ = f;
-        todo!()
+        let _lock = self.lock()?;
+        let mut records = self.read_locked()?;
+        let out = f(&mut records)?;
+        self.save(&records)?;
+        Ok(out)
     }
+
+    /// Takes the exclusive write lock; it is released when the file is dropped.
+    fn lock(&self) -> Result<File, StoreError> {
+        let path = self.path.with_file_name(WRITE_LOCK_FILE);
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_at(&path))?;
+        file.lock().map_err(io_at(&path))?;
+        Ok(file)
+    }
+
+    /// Reads and parses the file; the inner error is a parse failure.
+    fn read(&self) -> Result<Result<Vec<SessionRecord>, serde_json::Error>, StoreError> {
+        let bytes = match fs::read(&self.path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Ok(Vec::new())),
+            Err(e) => return Err(io_at(&self.path)(e)),
+        };
+        let version = match serde_json::from_slice::<VersionOnly>(&bytes) {
+            Ok(v) => v.version,
+            Err(e) => return Ok(Err(e)),
+        };
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                path: self.path.to_path_buf(),
+                found: version,
+            });
+        }
+        Ok(serde_json::from_slice::<Contents<Vec<SessionRecord>>>(&bytes).map(|c| c.sessions))
+    }
+
+    /// Like `read`, but moves a corrupt file aside; the caller holds the lock.
+    fn read_locked(&self) -> Result<Vec<SessionRecord>, StoreError> {
+        self.read()?.map_err(|source| self.quarantine(source))
+    }
+
+    /// Moves the unparsable file to `sessions.json.corrupt-<UTC time>[-n]` and logs it.
+    fn quarantine(&self, source: serde_json::Error) -> StoreError {
+        let path = self.path.to_path_buf();
+        let moved_to = match free_corrupt_name(&path) {
+            Ok(moved_to) => moved_to,
+            Err(e) => return io_at(&path)(e),
+        };
+        if let Err(move_error) = fs::rename(&path, &moved_to) {
+            tracing::error!(path = %path.display(), error = %source, %move_error, "session store is corrupt and could not be moved aside");
+            return StoreError::CorruptStuck {
+                path,
+                moved_to,
+                source,
+                move_error,
+            };
+        }
+        tracing::error!(path = %path.display(), moved_to = %moved_to.display(), error = %source, "session store is corrupt; moved it aside");
+        StoreError::Corrupt {
+            path,
+            moved_to,
+            source,
+        }
+    }
+
+    fn save(&self, records: &[SessionRecord]) -> Result<(), StoreError> {
+        let contents = Contents {
+            version: SCHEMA_VERSION,
+            sessions: records,
+        };
+        let mut bytes =
+            serde_json::to_vec_pretty(&contents).map_err(|e| io_at(&self.path)(e.into()))?;
+        bytes.push(b'\n');
+        write_atomic(&self.path, &bytes).map_err(io_at(&self.path))
+    }
+}
+
+/// The first of `path.corrupt-<UTC time>`, `...-2`, `...-3`, ... that does not exist.
+fn free_corrupt_name(path: &Path) -> io::Result<PathBuf> {
+    let mut base = path.as_os_str().to_owned();
+    base.push(format!(".corrupt-{}", Utc::now().format("%Y%m%dT%H%M%SZ")));
+    let mut candidate = PathBuf::from(&base);
+    for n in 2u32.. {
+        match fs::symlink_metadata(&candidate) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => break,
+            Err(e) => return Err(e),
+            Ok(_) => {
+                let mut name = base.clone();
+                name.push(format!("-{n}"));
+                candidate = name.into();
+            }
+        }
+    }
+    Ok(candidate)
 }
 
 /// Held by `tgmux run` for its lifetime so a second bot cannot start on the same data.
@@ -66,12 +220,316 @@ pub struct RunLock {
 }
 
 impl RunLock {
+    /// Locks `dir/tgmux.lock` (creating `dir` if needed) and writes our pid into it.
     pub fn acquire(dir: &Path) -> Result<RunLock, StoreError> {
-        todo!("{dir:?}")
+        fs::create_dir_all(dir).map_err(io_at(dir))?;
+        let path = dir.join(RUN_LOCK_FILE);
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_at(&path))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                let pid = fs::read_to_string(&path)
+                    .ok()
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| "unknown".to_owned());
+                return Err(StoreError::AlreadyRunning { pid, path });
+            }
+            Err(TryLockError::Error(e)) => return Err(io_at(&path)(e)),
+        }
+        file.set_len(0)
+            .and_then(|()| writeln!(file, "{}", std::process::id()))
+            .map_err(io_at(&path))?;
+        Ok(RunLock { _file: file })
     }
 }
 
+/// Tells apart the temp files of concurrent writes within one process.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// The prefix of the temp files `write_atomic` makes for `path`: `.NAME.tmp-`.
+fn temp_prefix(path: &Path) -> io::Result<OsString> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path has no file name"))?;
+    let mut prefix = OsString::from(".");
+    prefix.push(name);
+    prefix.push(".tmp-");
+    Ok(prefix)
+}
+
+/// The folder holding `path`, `.` for a bare file name.
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+fn sync_parent(path: &Path) -> io::Result<()> {
+    File::open(parent_dir(path))?.sync_all()
+}
+
+/// Removes temp files of `path` left by killed writers; the caller holds the write lock.
+fn remove_stale_temps(path: &Path) -> io::Result<()> {
+    let prefix = temp_prefix(path)?;
+    let prefix = prefix.as_encoded_bytes();
+    for entry in fs::read_dir(parent_dir(path))? {
+        let entry = entry?;
+        if entry.file_name().as_encoded_bytes().starts_with(prefix) {
+            fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes `bytes` to `path` so that a crash leaves either the old or the new file.
+///
+/// A temp file in the same folder is written, fsynced and renamed over `path`,
+/// then the folder is fsynced. New files are readable by the owner only.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    todo!("{path:?} {}", bytes.len())
+    let mut name = temp_prefix(path)?;
+    name.push(format!(
+        "{}-{}",
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let temp = parent_dir(path).join(name);
+    let written = (|| {
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&temp, path)
+    })();
+    if let Err(e) = written {
+        // Best effort: the write already failed, and that is the error to report.
+        let _ = fs::remove_file(&temp);
+        return Err(e);
+    }
+    sync_parent(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::SessionName;
+
+    fn record(name: &str) -> SessionRecord {
+        SessionRecord::new(
+            SessionName::parse(name).unwrap(),
+            "/tmp".into(),
+            Some("a task".into()),
+            "claude".into(),
+        )
+    }
+
+    fn push(store: &Store, name: &str) {
+        store
+            .update(|records| {
+                records.push(record(name));
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+    }
+
+    fn file_names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let records = vec![record("webapp"), record("api")];
+        let saved = records.clone();
+        store
+            .update(|r| {
+                *r = saved;
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        assert_eq!(store.load().unwrap(), records);
+        let reopened = Store::open(dir.path()).unwrap();
+        assert_eq!(reopened.load().unwrap(), records);
+        let json: serde_json::Value =
+            serde_json::from_slice(&fs::read(store.path()).unwrap()).unwrap();
+        assert_eq!(json["version"], SCHEMA_VERSION);
+        assert_eq!(json["sessions"].as_array().unwrap().len(), 2);
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &fs::metadata(store.path()).unwrap().permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn missing_file_is_no_sessions() {
+        let dir = tempfile::tempdir().unwrap();
+        let nested = dir.path().join("a/b");
+        let store = Store::open(&nested).unwrap();
+        assert!(nested.is_dir());
+        assert_eq!(store.path(), nested.join("sessions.json"));
+        assert!(store.load().unwrap().is_empty());
+    }
+
+    #[test]
+    fn corrupt_file_is_moved_aside_and_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut moved = Vec::new();
+        for garbage in [&b"{\"version\": 1, \"sessions\": [tru"[..], b"not json"] {
+            fs::write(store.path(), garbage).unwrap();
+            let err = store.load().unwrap_err();
+            let StoreError::Corrupt { path, moved_to, .. } = &err else {
+                panic!("{err:?}");
+            };
+            assert_eq!(path, store.path());
+            assert!(
+                err.to_string().contains(&moved_to.display().to_string()),
+                "{err}"
+            );
+            assert_eq!(fs::read(moved_to).unwrap(), garbage);
+            assert!(!store.path().exists());
+            moved.push(moved_to.clone());
+        }
+        // Two in the same second get distinct names; none is overwritten.
+        assert_ne!(moved[0], moved[1]);
+        let name = moved[0].file_name().unwrap().to_str().unwrap();
+        let stamp = name.strip_prefix("sessions.json.corrupt-").unwrap();
+        assert!(chrono::NaiveDateTime::parse_from_str(&stamp[..15], "%Y%m%dT%H%M%S").is_ok());
+        assert!(stamp[15..].starts_with('Z'), "{name}");
+    }
+
+    #[test]
+    fn update_on_a_corrupt_file_fails_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        fs::write(store.path(), "[]").unwrap();
+        let err = store
+            .update(|_| -> Result<(), StoreError> { panic!("ran on a corrupt file") })
+            .unwrap_err();
+        let StoreError::Corrupt { moved_to, .. } = err else {
+            panic!("{err:?}");
+        };
+        assert!(!store.path().exists());
+        assert_eq!(fs::read(moved_to).unwrap(), b"[]");
+    }
+
+    #[test]
+    fn failed_update_writes_nothing() {
+        #[derive(Debug)]
+        struct Refused;
+        impl From<StoreError> for Refused {
+            fn from(e: StoreError) -> Self {
+                panic!("{e}")
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        push(&store, "webapp");
+        let before = fs::read(store.path()).unwrap();
+        let result = store.update(|r| {
+            r.clear();
+            Err::<(), _>(Refused)
+        });
+        assert!(result.is_err());
+        assert_eq!(fs::read(store.path()).unwrap(), before);
+    }
+
+    #[test]
+    fn newer_schema_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let newer = br#"{"version": 2, "sessions": {"a new": "shape"}}"#;
+        fs::write(store.path(), newer).unwrap();
+        let err = store.load().unwrap_err();
+        assert!(
+            matches!(err, StoreError::TooNew { found: 2, .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("upgrade tgmux"), "{err}");
+        let err = store.update(|_| Ok::<_, StoreError>(())).unwrap_err();
+        assert!(matches!(err, StoreError::TooNew { .. }), "{err:?}");
+        assert_eq!(fs::read(store.path()).unwrap(), newer);
+    }
+
+    #[test]
+    fn read_errors_are_errors_not_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        fs::create_dir(store.path()).unwrap();
+        let err = store.load().unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Io { path, .. } if path == store.path()),
+            "{err:?}"
+        );
+        assert!(store.update(|_| Ok::<_, StoreError>(())).is_err());
+        assert!(store.path().is_dir(), "a directory is not corrupt data");
+    }
+
+    #[test]
+    fn no_temp_files_are_left_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        for name in ["a", "b", "c"] {
+            push(&store, name);
+        }
+        assert_eq!(
+            file_names(dir.path()),
+            ["sessions.json", "sessions.json.lock"]
+        );
+
+        // A rename that fails (over a non-empty folder) removes its temp file.
+        let target = dir.path().join("taken");
+        fs::create_dir_all(target.join("inside")).unwrap();
+        assert!(write_atomic(&target, b"{}").is_err());
+        assert_eq!(
+            file_names(dir.path()),
+            ["sessions.json", "sessions.json.lock", "taken"]
+        );
+    }
+
+    #[test]
+    fn open_removes_stale_temps_of_the_store_only() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [".sessions.json.tmp-1-0", ".paired.json.tmp-1-0"] {
+            fs::write(dir.path().join(name), "half").unwrap();
+        }
+        Store::open(dir.path()).unwrap();
+        assert_eq!(
+            file_names(dir.path()),
+            [".paired.json.tmp-1-0", "sessions.json.lock"]
+        );
+    }
+
+    #[test]
+    fn run_lock_is_exclusive_and_names_the_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = RunLock::acquire(dir.path()).unwrap();
+        let path = dir.path().join("tgmux.lock");
+        let pid = std::process::id().to_string();
+        assert_eq!(fs::read_to_string(&path).unwrap().trim(), pid);
+        // flock locks belong to the open file, so a second open conflicts even in-process.
+        let err = RunLock::acquire(dir.path()).unwrap_err();
+        assert!(
+            matches!(&err, StoreError::AlreadyRunning { pid: p, path: at } if *p == pid && *at == path),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains(&format!("pid {pid}")), "{err}");
+        drop(held);
+        RunLock::acquire(dir.path()).unwrap();
+    }
 }
