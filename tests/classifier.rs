@@ -1,0 +1,667 @@
+//! The screen classifier on real captures (tests/fixtures/screens) and on
+//! screens drawn here the way other agents draw them.
+
+use std::path::Path;
+
+use tgmux::session::Decision;
+use tgmux::tmux::Key::{self, Char, Down, Enter, Up};
+use tgmux::watch::screen::{Screen, classify};
+
+const WIDTH: usize = 100;
+
+fn fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/screens")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Joins screen lines; `RULE` and `DASHES` stand for full-width rules.
+fn screen(lines: &[&str]) -> String {
+    let mut out = String::new();
+    for line in lines {
+        match *line {
+            "RULE" => out.push_str(&"─".repeat(WIDTH)),
+            "DASHES" => out.push_str(&"╌".repeat(WIDTH)),
+            other => out.push_str(other),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Draws lines inside a rounded box `width` columns wide.
+fn boxed(width: usize, lines: &[&str]) -> Vec<String> {
+    let inner = width - 4;
+    let mut out = vec![format!("╭{}╮", "─".repeat(width - 2))];
+    out.extend(lines.iter().map(|line| format!("│ {line:<inner$} │")));
+    out.push(format!("╰{}╯", "─".repeat(width - 2)));
+    out
+}
+
+fn decision(screen: &str) -> Decision {
+    match classify(screen) {
+        Screen::Decision(decision) => decision,
+        other => panic!("expected a decision, got {other:?} for\n{screen}"),
+    }
+}
+
+fn labels(decision: &Decision) -> Vec<&str> {
+    decision.options.iter().map(|o| o.label.as_str()).collect()
+}
+
+fn keys(decision: &Decision) -> Vec<Vec<Key>> {
+    decision.options.iter().map(|o| o.keys.clone()).collect()
+}
+
+fn asks_reply(decision: &Decision) -> Vec<bool> {
+    decision.options.iter().map(|o| o.asks_reply).collect()
+}
+
+// ---- Real captures -------------------------------------------------------------
+
+#[test]
+fn claude_idle_is_idle() {
+    assert_eq!(classify(&fixture("claude-idle.txt")), Screen::Idle);
+}
+
+#[test]
+fn claude_busy_is_working() {
+    assert_eq!(classify(&fixture("claude-busy.txt")), Screen::Working);
+}
+
+#[test]
+fn claude_bash_prompt_is_a_numbered_decision() {
+    let found = decision(&fixture("claude-bash-prompt.txt"));
+    assert_eq!(found.question, "Do you want to proceed?");
+    assert_eq!(
+        labels(&found),
+        [
+            "Yes",
+            "Yes, and always allow access to /home/dev/webapp from this project",
+            "Yes, and switch to auto mode",
+            "No",
+        ]
+    );
+    assert_eq!(found.default, Some(0));
+    assert_eq!(
+        keys(&found),
+        [[Char('1')], [Char('2')], [Char('3')], [Char('4')]]
+    );
+    assert_eq!(asks_reply(&found), [false; 4]);
+    assert_eq!(
+        found.context.as_deref(),
+        Some("Bash command\nWrite the approval marker file\necho accepted > approved.txt")
+    );
+}
+
+#[test]
+fn claude_bash_prompt_reads_the_same_in_colour() {
+    let plain = decision(&fixture("claude-bash-prompt.txt"));
+    assert_eq!(decision(&fixture("claude-bash-prompt.ansi.txt")), plain);
+}
+
+#[test]
+fn claude_trust_is_an_unnumbered_decision() {
+    let found = decision(&fixture("claude-trust.txt"));
+    assert_eq!(
+        found.question,
+        "Quick safety check: Is this a project you created or one you trust?"
+    );
+    assert_eq!(labels(&found), ["No, exit", "Yes, I trust this folder"]);
+    assert_eq!(found.default, Some(0));
+    assert_eq!(keys(&found), [vec![Enter], vec![Down, Enter]]);
+    assert_eq!(
+        found.context.as_deref(),
+        Some("Accessing workspace:\n/home/dev/webapp")
+    );
+}
+
+// ---- Other agents' prompts ----------------------------------------------------
+
+#[test]
+fn codex_menu_with_chevron_cursor() {
+    let text = screen(&[
+        "› fix the failing login test",
+        "",
+        "• I'll run the login tests first to see the failure.",
+        "",
+        "• Running cargo test --workspace login",
+        "",
+        "  Would you like to run the following command?",
+        "",
+        "  Reason: Run the login tests to reproduce the failure before changing session.rs",
+        "",
+        "  $ cargo test --workspace login",
+        "",
+        "› 1. Yes, proceed (y)",
+        "  2. Yes, and don't ask again for commands that start with `cargo test` (p)",
+        "  3. No, and tell Codex what to do differently (esc)",
+        "",
+        "  Press enter to confirm or esc to cancel",
+    ]);
+    let found = decision(&text);
+    assert_eq!(
+        found.question,
+        "Would you like to run the following command?"
+    );
+    assert_eq!(
+        labels(&found),
+        [
+            "Yes, proceed",
+            "Yes, and don't ask again for commands that start with `cargo test`",
+            "No, and tell Codex what to do differently",
+        ]
+    );
+    assert_eq!(found.default, Some(0));
+    assert_eq!(keys(&found), [[Char('1')], [Char('2')], [Char('3')]]);
+    assert_eq!(asks_reply(&found), [false, false, true]);
+    assert_eq!(
+        found.context.as_deref(),
+        Some(
+            "Reason: Run the login tests to reproduce the failure before changing session.rs\n\
+             $ cargo test --workspace login"
+        )
+    );
+}
+
+#[test]
+fn aider_shell_command_confirmation() {
+    let text = screen(&[
+        "Aider v0.86.1",
+        "Main model: anthropic/claude-sonnet-4 with diff edit format, infinite output",
+        "Git repo: .git with 42 files",
+        "Repo-map: using 4096 tokens, auto refresh",
+        "────────────────────────────────────────────────────────────────────────────────────",
+        "> add the requests dependency and install it",
+        "",
+        "I'll add requests to requirements.txt and install it.",
+        "",
+        "requirements.txt",
+        "<<<<<<< SEARCH",
+        "=======",
+        "requests==2.32.3",
+        ">>>>>>> REPLACE",
+        "",
+        "Applied edit to requirements.txt",
+        "Commit 1a2b3c4 build: add the requests dependency",
+        "",
+        "pip install -r requirements.txt",
+        "Run shell command? (Y)es/(N)o/(D)on't ask again [Yes]:",
+    ]);
+    let found = decision(&text);
+    assert_eq!(found.question, "Run shell command?");
+    assert_eq!(labels(&found), ["Yes", "No", "Don't ask again"]);
+    assert_eq!(found.default, Some(0));
+    assert_eq!(
+        keys(&found),
+        [[Char('y'), Enter], [Char('n'), Enter], [Char('d'), Enter]]
+    );
+    assert_eq!(
+        found.context.as_deref(),
+        Some("pip install -r requirements.txt")
+    );
+}
+
+#[test]
+fn aider_edit_confirmation_with_capital_default() {
+    let text = screen(&[
+        "> fix the typo in the settings loader",
+        "",
+        "app/settings.py",
+        "Allow edits to app/settings.py which was not previously added to chat? [Y/n]",
+    ]);
+    let found = decision(&text);
+    assert_eq!(
+        found.question,
+        "Allow edits to app/settings.py which was not previously added to chat?"
+    );
+    assert_eq!(labels(&found), ["Yes", "No"]);
+    assert_eq!(found.default, Some(0));
+    assert_eq!(keys(&found), [[Char('y'), Enter], [Char('n'), Enter]]);
+}
+
+#[test]
+fn shell_read_prompts_with_and_without_default() {
+    let apt = screen(&[
+        "dev@box:~/webapp$ sudo apt install ripgrep",
+        "Reading package lists... Done",
+        "The following NEW packages will be installed:",
+        "  ripgrep",
+        "0 upgraded, 1 newly installed, 0 to remove and 3 not upgraded.",
+        "After this operation, 6,144 kB of additional disk space will be used.",
+        "Do you want to continue? [Y/n] ",
+    ]);
+    let found = decision(&apt);
+    assert_eq!(found.question, "Do you want to continue?");
+    assert_eq!(found.default, Some(0));
+    assert_eq!(keys(&found), [[Char('y'), Enter], [Char('n'), Enter]]);
+    assert_eq!(
+        found.context.as_deref(),
+        Some(
+            "ripgrep\n0 upgraded, 1 newly installed, 0 to remove and 3 not upgraded.\n\
+             After this operation, 6,144 kB of additional disk space will be used."
+        )
+    );
+
+    let found = decision(&screen(&["$ ./deploy.sh", "Deploy to production? (y/N)"]));
+    assert_eq!(found.default, Some(1));
+    let found = decision(&screen(&[
+        "$ ./reset.sh",
+        "Really reset the database? (y/n): ",
+    ]));
+    assert_eq!(
+        (found.question.as_str(), found.default),
+        ("Really reset the database?", None)
+    );
+}
+
+#[test]
+fn gemini_boxed_menu_with_filled_radio_cursor() {
+    let mut lines = boxed(WIDTH, &["> remove the stale build directory"]);
+    lines.push(String::new());
+    lines.push("✦ I'll remove the stale build directory so the next build starts clean.".into());
+    lines.push(String::new());
+    lines.extend(boxed(
+        WIDTH,
+        &[
+            "?  Shell rm -rf build/ [current working directory /home/dev/webapp] (Remove stale output)",
+            "",
+            "rm -rf build/",
+            "",
+            "Allow execution of: 'rm'?",
+            "",
+            "● 1. Allow once",
+            "  2. Allow for this session",
+            "  3. No, suggest changes (esc)",
+            "",
+        ],
+    ));
+    lines.push(String::new());
+    lines.push(
+        "~/webapp (main*)              no sandbox (see /docs)              gemini-2.5-pro (98% context left)"
+            .into(),
+    );
+    let text = screen(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let found = decision(&text);
+    assert_eq!(found.question, "Allow execution of: 'rm'?");
+    assert_eq!(
+        labels(&found),
+        [
+            "Allow once",
+            "Allow for this session",
+            "No, suggest changes"
+        ]
+    );
+    assert_eq!(found.default, Some(0));
+    assert_eq!(keys(&found), [[Char('1')], [Char('2')], [Char('3')]]);
+    assert_eq!(asks_reply(&found), [false, false, true]);
+    assert_eq!(
+        found.context.as_deref(),
+        Some(
+            "?  Shell rm -rf build/ [current working directory /home/dev/webapp] (Remove stale output)\n\
+             rm -rf build/"
+        )
+    );
+}
+
+#[test]
+fn radio_menu_without_numbers() {
+    let lines = boxed(
+        WIDTH,
+        &[
+            "Apply this change to src/components/LoginForm.tsx?",
+            "",
+            "○ Allow once",
+            "● Allow always",
+            "○ Deny",
+            "",
+            "(Use Enter to select)",
+        ],
+    );
+    let found = decision(&screen(
+        &lines.iter().map(String::as_str).collect::<Vec<_>>(),
+    ));
+    assert_eq!(
+        found.question,
+        "Apply this change to src/components/LoginForm.tsx?"
+    );
+    assert_eq!(labels(&found), ["Allow once", "Allow always", "Deny"]);
+    assert_eq!(found.default, Some(1));
+    assert_eq!(
+        keys(&found),
+        [vec![Up, Enter], vec![Enter], vec![Down, Enter]]
+    );
+}
+
+#[test]
+fn angle_cursor_on_the_third_option() {
+    let text = screen(&[
+        "● I'll prepare the release notes once the branch is chosen.",
+        "",
+        " Which branch should the release be cut from?",
+        "",
+        "   main",
+        "   develop",
+        " > release/2.4",
+        "   hotfix/login-timeout",
+        "",
+        " ↑/↓ to move · enter to select · esc to cancel",
+    ]);
+    let found = decision(&text);
+    assert_eq!(
+        found.question,
+        "Which branch should the release be cut from?"
+    );
+    assert_eq!(
+        labels(&found),
+        ["main", "develop", "release/2.4", "hotfix/login-timeout"]
+    );
+    assert_eq!(found.default, Some(2));
+    assert_eq!(
+        keys(&found),
+        [
+            vec![Up, Up, Enter],
+            vec![Up, Enter],
+            vec![Enter],
+            vec![Down, Enter]
+        ]
+    );
+    assert_eq!(found.context, None);
+}
+
+#[test]
+fn arrow_key_hint_on_the_question_line() {
+    let text = screen(&[
+        "dev@box:~/webapp$ npx create-webapp-tool",
+        "? Project name: webapp",
+        "? Which package manager do you want to use? (Use arrow keys)",
+        "  npm",
+        "❯ pnpm",
+        "  yarn",
+    ]);
+    let found = decision(&text);
+    assert_eq!(found.question, "Which package manager do you want to use?");
+    assert_eq!(labels(&found), ["npm", "pnpm", "yarn"]);
+    assert_eq!(found.default, Some(1));
+    assert_eq!(
+        keys(&found),
+        [vec![Up, Enter], vec![Enter], vec![Down, Enter]]
+    );
+}
+
+#[test]
+fn bare_lines_under_a_quote_are_not_a_menu() {
+    let text = screen(&[
+        "  Should the cache be shared between workers?",
+        "",
+        "> Note: the cache is per process today,",
+        "  so sharing it needs a lock.",
+    ]);
+    assert!(!matches!(classify(&text), Screen::Decision(_)));
+}
+
+#[test]
+fn wrapped_label_is_joined_and_feedback_option_asks_for_a_reply() {
+    let text = screen(&[
+        "RULE",
+        " Bash command",
+        "",
+        "   npm run build:production --workspace=packages/web -- --sourcemap --minify",
+        "   Build the web package for production",
+        "",
+        " Do you want to proceed?",
+        " ❯ 1. Yes",
+        "   2. Yes, and don't ask again for npm run build:production --workspace=packages/web --sourcemap",
+        "      commands in /home/dev/webapp",
+        "   3. No, and tell Claude what to do differently (esc)",
+        "",
+        " Esc to cancel · Tab to amend",
+    ]);
+    let found = decision(&text);
+    assert_eq!(
+        labels(&found),
+        [
+            "Yes",
+            "Yes, and don't ask again for npm run build:production --workspace=packages/web --sourcemap commands in /home/dev/webapp",
+            "No, and tell Claude what to do differently",
+        ]
+    );
+    assert_eq!(asks_reply(&found), [false, false, true]);
+    assert_eq!(keys(&found), [[Char('1')], [Char('2')], [Char('3')]]);
+    assert_eq!(
+        found.context.as_deref(),
+        Some(
+            "Bash command\n\
+             npm run build:production --workspace=packages/web -- --sourcemap --minify\n\
+             Build the web package for production"
+        )
+    );
+}
+
+#[test]
+fn numbered_diff_lines_above_a_menu_are_not_options() {
+    let text = screen(&[
+        "RULE",
+        " Edit file",
+        " src/auth/session.rs",
+        "DASHES",
+        "  41    fn refresh(&mut self) -> Result<(), AuthError> {",
+        "  42 -      let token = self.token.clone();",
+        "  42 +      let token = self.token.take().ok_or(AuthError::Expired)?;",
+        "  43        self.client.refresh(&token)?;",
+        "  44        Ok(())",
+        "  45    }",
+        "DASHES",
+        " Do you want to make this edit to session.rs?",
+        " ❯ 1. Yes",
+        "   2. Yes, allow all edits during this session (shift+tab)",
+        "   3. No, and tell Claude what to do differently (esc)",
+        "",
+        " Esc to cancel",
+    ]);
+    let found = decision(&text);
+    assert_eq!(
+        found.question,
+        "Do you want to make this edit to session.rs?"
+    );
+    assert_eq!(
+        labels(&found),
+        [
+            "Yes",
+            "Yes, allow all edits during this session",
+            "No, and tell Claude what to do differently"
+        ]
+    );
+    let context = found.context.unwrap();
+    assert!(
+        context.starts_with("Edit file\nsrc/auth/session.rs\n41"),
+        "{context}"
+    );
+
+    let text = screen(&[
+        " Do you want to apply this patch?",
+        " @@ -1,3 +1,4 @@",
+        "   1 | use std::fs;",
+        "   2 + use std::io;",
+        "   3 | fn main() {}",
+        "  12 | let x = 1;",
+        " ❯ 1. Yes",
+        "   2. No",
+    ]);
+    let found = decision(&text);
+    assert_eq!(found.question, "Do you want to apply this patch?");
+    assert_eq!(labels(&found), ["Yes", "No"]);
+}
+
+#[test]
+fn numbered_list_in_prose_is_not_a_decision() {
+    let plan = [
+        "● Here's the plan for the login bug:",
+        "",
+        "  1. Add a failing test for the expired-token case",
+        "  2. Make refresh() return AuthError::Expired instead of panicking",
+        "  3. Run the full suite",
+    ];
+    assert_eq!(classify(&screen(&plan)), Screen::Unknown);
+
+    let mut then_idle = plan.to_vec();
+    then_idle.extend(["", "RULE", "❯\u{a0}", "RULE", "  ? for shortcuts"]);
+    assert_eq!(classify(&screen(&then_idle)), Screen::Idle);
+}
+
+#[test]
+fn quoted_prompt_above_an_idle_input_box_is_idle() {
+    let text = screen(&[
+        "● The installer stopped at this prompt, which I answered by passing --yes:",
+        "",
+        "  Do you want to proceed? [y/N]",
+        "  ❯ 1. Yes",
+        "    2. No",
+        "",
+        "  It's installed now; the login tests pass.",
+        "",
+        "RULE",
+        "❯\u{a0}",
+        "RULE",
+        "  ⏸ manual mode on · ? for shortcuts · ← for agents",
+    ]);
+    assert_eq!(classify(&text), Screen::Idle);
+
+    let aider = screen(&["The script printed: Proceed? [y/N]", "", "> "]);
+    assert_eq!(classify(&aider), Screen::Idle);
+
+    let busy = screen(&[
+        "  Do you want to proceed? [y/N]",
+        "  ❯ 1. Yes",
+        "    2. No",
+        "",
+        "✶ Installing…",
+        "RULE",
+        "❯\u{a0}",
+        "RULE",
+        "  ⏸ manual mode on · esc to interrupt",
+    ]);
+    assert_eq!(classify(&busy), Screen::Working);
+}
+
+#[test]
+fn cursor_on_the_second_option_is_the_default_and_keeps_the_fingerprint() {
+    let original = fixture("claude-bash-prompt.txt");
+    let moved = original
+        .replace(" ❯ 1. Yes\n", "   1. Yes\n")
+        .replace("   2. Yes, and always", " ❯ 2. Yes, and always");
+    let before = decision(&original);
+    let after = decision(&moved);
+    assert_eq!(after.default, Some(1));
+    assert_eq!(keys(&after), keys(&before));
+    assert_eq!(after.fingerprint, before.fingerprint);
+
+    let other = original.replace(
+        "   4. No\n",
+        "   4. No, and tell Claude what to do differently (esc)\n",
+    );
+    let changed = decision(&other);
+    assert!(changed.options[3].asks_reply);
+    assert_ne!(changed.fingerprint, before.fingerprint);
+}
+
+// ---- Working, idle, unknown -----------------------------------------------------
+
+#[test]
+fn other_agents_at_work() {
+    let gemini = screen(&[
+        "✦ Looking at the session module.",
+        "",
+        "⠼ Reticulating splines... (esc to cancel, 4s)",
+        "",
+        "~/webapp (main*)        no sandbox (see /docs)        gemini-2.5-pro (97% context left)",
+    ]);
+    assert_eq!(classify(&gemini), Screen::Working);
+    let codex = screen(&[
+        "• Running cargo test --workspace login",
+        "",
+        "• Working (12s • esc to interrupt)",
+        "",
+        "› Ask Codex to do anything",
+        "",
+        "  100% context left · ? for shortcuts",
+    ]);
+    assert_eq!(classify(&codex), Screen::Working);
+}
+
+#[test]
+fn shell_and_agent_prompts_are_idle() {
+    for prompt in [
+        "dev@box:~/webapp$ ",
+        "root@box:/srv/app# ",
+        "dev@box webapp % ",
+        "> ",
+        "architect> ",
+    ] {
+        let text = screen(&[
+            "$ cargo build",
+            "    Finished `dev` profile in 0.41s",
+            prompt,
+        ]);
+        assert_eq!(classify(&text), Screen::Idle, "{prompt}");
+    }
+    let codex = screen(&[
+        "• Fixed the refresh path and the tests pass.",
+        "",
+        "› Ask Codex to do anything",
+        "",
+        "  100% context left · ? for shortcuts",
+    ]);
+    assert_eq!(classify(&codex), Screen::Idle);
+    let mut gemini = boxed(WIDTH, &[">   Type your message or @path/to/file"]);
+    gemini.push(
+        "~/webapp (main*)        no sandbox (see /docs)        gemini-2.5-pro (97% context left)"
+            .into(),
+    );
+    let gemini = screen(&gemini.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(classify(&gemini), Screen::Idle);
+}
+
+#[test]
+fn plain_output_is_unknown() {
+    let text = screen(&[
+        "   Compiling tgmux v0.1.0 (/home/dev/tgmux)",
+        "   Compiling serde v1.0.229",
+    ]);
+    assert_eq!(classify(&text), Screen::Unknown);
+}
+
+#[test]
+fn odd_input_never_panics() {
+    let long = "x".repeat(200_000);
+    let parens = "(".repeat(50_000);
+    let menu_flood = " ❯ 1. Yes\n".repeat(5_000);
+    let odd = [
+        "",
+        "\n\n\n",
+        "\x1b[0m\x1b[2J\x1b[H\x1b]0;title\x07",
+        "\x1b",
+        "\x1b[",
+        "\u{fffd}\u{fffd}?\u{fffd} [Y/\u{fffd}]",
+        "❯",
+        "│",
+        "❯ 1.",
+        "1. \n2. ",
+        "?",
+        "[y/n]",
+        "(Y)",
+        long.as_str(),
+        parens.as_str(),
+        menu_flood.as_str(),
+    ];
+    for text in odd {
+        let verdict = classify(text);
+        assert!(
+            !matches!(verdict, Screen::Decision(_)),
+            "{text:.40}: {verdict:?}"
+        );
+    }
+    assert_eq!(classify(""), Screen::Unknown);
+}
