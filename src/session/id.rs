@@ -76,7 +76,8 @@ impl SessionName {
         if s.len() > MAX_NAME_LEN {
             return Err(NameError::TooLong(s.to_owned()));
         }
-        let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_';
+        let ok_char =
+            |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_';
         let first_ok = s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit());
         if !first_ok || !s.chars().all(ok_char) {
             return Err(NameError::Invalid(s.to_owned()));

@@ -132,7 +132,10 @@ mod tests {
     #[test]
     fn unique_names_count_up_never_fail() {
         let taken = ["webapp", "webapp-2"];
-        assert_eq!(unique_name("webapp", |n| taken.contains(&n)).as_str(), "webapp-3");
+        assert_eq!(
+            unique_name("webapp", |n| taken.contains(&n)).as_str(),
+            "webapp-3"
+        );
         assert_eq!(unique_name("api", |n| taken.contains(&n)).as_str(), "api");
         let long = "b".repeat(MAX_NAME_LEN);
         let name = unique_name(&long, |n| !n.ends_with("-99999"));

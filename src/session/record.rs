@@ -57,11 +57,22 @@ impl fmt::Display for SessionState {
 
 /// A transition the state machine refuses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("session `{name}` is {from}; it cannot become {to}")]
+#[error("session `{name}` is {from}; it cannot {}", verb(*.to))]
 pub struct TransitionError {
     pub name: SessionName,
     pub from: SessionState,
     pub to: SessionState,
+}
+
+/// What moving to `to` is called, for error messages.
+fn verb(to: SessionState) -> &'static str {
+    match to {
+        SessionState::Provisioning => "be resumed",
+        SessionState::Active => "become active",
+        SessionState::Stopped => "be stopped",
+        SessionState::Errored => "be marked errored",
+        SessionState::Decommissioned => "be removed",
+    }
 }
 
 /// Everything tgmux knows about one session; what the store persists.
@@ -166,7 +177,10 @@ mod tests {
         let err = r.transition(Provisioning).unwrap_err();
         assert_eq!(err.from, Active);
         assert!(err.to_string().contains("is active"), "{err}");
-        assert!(r.transition(Decommissioned).is_err(), "active must stop first");
+        assert!(
+            r.transition(Decommissioned).is_err(),
+            "active must stop first"
+        );
 
         r.transition(Stopped).unwrap();
         r.transition(Decommissioned).unwrap();
