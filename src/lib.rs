@@ -3,6 +3,9 @@
 //! Layers, with one direction of dependency: `telegram -> session -> tmux`
 //! and `watch -> session, tmux`. The session layer knows nothing of Telegram.
 
+pub mod app;
+pub mod config;
 pub mod session;
+pub mod telegram;
 pub mod tmux;
 pub mod watch;

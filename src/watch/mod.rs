@@ -2,3 +2,6 @@
 //! changes into events.
 
 pub mod screen;
+mod watcher;
+
+pub use watcher::{Event, Watcher};

@@ -1,0 +1,202 @@
+//! Start-up and shut-down of `tgmux run`: lock, store, tmux, reconcile,
+//! Telegram set-up, watcher and notifier, then long polling until a signal.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use teloxide::adaptors::throttle::Limits;
+use teloxide::prelude::*;
+use teloxide::types::BotCommand;
+
+use crate::config::Config;
+use crate::session::{
+    Manager, ReconcileReport, RunLock, SessionError, Settings, Store, StoreError,
+};
+use crate::telegram::{self, Ctx, TgBot, auth::Auth, render, send};
+use crate::tmux::{CliTmux, TmuxError};
+use crate::watch::Watcher;
+
+/// How often the watcher looks at the tmux server.
+pub const WATCH_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Telegram's limits: one message a second per chat; the per-minute cap of
+/// 20 applies to groups, so private chats (where tgmux talks) get 60.
+const LIMITS: Limits = Limits {
+    messages_per_sec_chat: 1,
+    messages_per_min_chat: 60,
+    messages_per_min_channel_or_supergroup: 20,
+    messages_per_sec_overall: 30,
+};
+
+/// Variables a session must not inherit from the bot.
+const WITHHELD_ENV: &[&str] = &["TELEGRAM_BOT_TOKEN", "TMUX", "TMUX_PANE"];
+
+/// Why `tgmux run` could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Tmux(#[from] TmuxError),
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Auth(#[from] telegram::auth::AuthError),
+    #[error("Telegram refused the bot token ({0}); get a valid one from @BotFather")]
+    TokenRefused(String),
+    #[error("could not reach the Bot API at {url}: {error}")]
+    Unreachable { url: String, error: String },
+    #[error("could not set up signal handling: {0}")]
+    Signals(std::io::Error),
+}
+
+/// Builds the session manager `tgmux run` and `tgmux ls` share.
+pub fn manager(config: &Config) -> Result<Manager, AppError> {
+    let store = Store::open(&config.data_dir)?;
+    let tmux = Arc::new(CliTmux::new(config.tmux_socket.clone()));
+    let env = std::env::vars()
+        .filter(|(k, _)| !WITHHELD_ENV.contains(&k.as_str()))
+        .collect();
+    let settings = Settings {
+        roots: config.roots.clone(),
+        agent: config.agent.clone(),
+        env,
+    };
+    Ok(Manager::new(tmux, store, settings))
+}
+
+/// Runs the bot until SIGINT or SIGTERM.
+pub async fn run(config: Config) -> Result<(), AppError> {
+    let _lock = RunLock::acquire(&config.data_dir)?;
+    let manager = Arc::new(manager(&config)?);
+    let auth = Arc::new(Auth::load(&config.allowed_users, &config.data_dir)?);
+    if let Some(code) = auth.pairing_code() {
+        eprintln!(
+            "No allowed users are set (TGMUX_ALLOWED_USERS is empty).\n\
+             To use the bot from your phone, send it:  /pair {code}\n\
+             This code works once. Or set TGMUX_ALLOWED_USERS to your Telegram user id."
+        );
+    }
+    let report = {
+        let manager = Arc::clone(&manager);
+        tokio::task::spawn_blocking(move || manager.reconcile())
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .map_err(TmuxError::Io)??
+    };
+    tracing::info!(
+        "reconciled: {} live, {} stopped, {} adopted",
+        report.live.len(),
+        report.stopped.len(),
+        report.adopted.len()
+    );
+
+    let bot: TgBot = Bot::new(config.token.expose())
+        .set_api_url(config.api_url.clone())
+        .throttle(LIMITS);
+    let me = send::retrying("getMe", || bot.get_me().send())
+        .await
+        .map_err(|e| match e {
+            teloxide::RequestError::Api(api) => AppError::TokenRefused(api.to_string()),
+            other => AppError::Unreachable {
+                url: config.api_url.to_string(),
+                error: other.to_string(),
+            },
+        })?;
+    let username = me.username.clone().unwrap_or_default();
+    tracing::info!("connected as @{username}");
+    set_commands(&bot).await;
+
+    let ctx = Arc::new(Ctx::new(Arc::clone(&manager), Arc::clone(&auth), username));
+    telegram::notifier::broadcast(
+        &bot,
+        &ctx,
+        &startup_text(&report, manager.tmux().socket()),
+        None,
+    )
+    .await;
+
+    let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let (manager, stop) = (Arc::clone(&manager), Arc::clone(&stop));
+        std::thread::spawn(move || Watcher::new(manager).run(WATCH_INTERVAL, events_tx, stop))
+    };
+    let notifier = tokio::spawn(telegram::notifier::run(
+        bot.clone(),
+        Arc::clone(&ctx),
+        events_rx,
+    ));
+
+    let mut dispatcher = Dispatcher::builder(bot, telegram::schema())
+        .dependencies(dptree::deps![ctx])
+        .default_handler(|_| async {})
+        .build();
+    let shutdown = dispatcher.shutdown_token();
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(AppError::Signals)?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: shutting down"),
+            _ = sigterm.recv() => tracing::info!("SIGTERM: shutting down"),
+        }
+        // Shutdown fails only when the dispatcher is not running yet or already stopping.
+        while let Err(_idle) = shutdown.shutdown() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    dispatcher.dispatch().await;
+
+    stop.store(true, Ordering::Relaxed);
+    let _ = tokio::task::spawn_blocking(move || watcher.join()).await;
+    notifier.abort();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Fills the phone's command menu from the same table `/help` uses.
+async fn set_commands(bot: &TgBot) {
+    let commands: Vec<BotCommand> = telegram::command::COMMANDS
+        .iter()
+        .map(|c| {
+            let about = if c.args.is_empty() {
+                c.about.to_owned()
+            } else {
+                format!("{} – {}", c.args, c.about)
+            };
+            BotCommand::new(c.name, about)
+        })
+        .collect();
+    if let Err(e) = send::retrying("setMyCommands", || {
+        bot.set_my_commands(commands.clone()).send()
+    })
+    .await
+    {
+        tracing::warn!("could not set the command menu: {e}");
+    }
+}
+
+fn startup_text(report: &ReconcileReport, socket: &str) -> String {
+    let names = |names: &mut dyn Iterator<Item = String>| {
+        let list: Vec<String> = names.map(|n| render::escape(&n)).collect();
+        if list.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", list.join(", "))
+        }
+    };
+    format!(
+        "🔄 <b>tgmux started</b>\n🟢 {} live{}\n⏹ {} stopped{}\n📥 {} adopted{}\nAttach on the machine: <code>tmux -L {} attach -t NAME</code>",
+        report.live.len(),
+        names(&mut report.live.iter().map(|n| n.to_string())),
+        report.stopped.len(),
+        names(&mut report.stopped.iter().map(|(n, status)| match status {
+            Some(code) => format!("{n} (exit {code})"),
+            None => n.to_string(),
+        })),
+        report.adopted.len(),
+        names(&mut report.adopted.iter().map(|n| n.to_string())),
+        render::escape(socket),
+    )
+}

@@ -1,0 +1,198 @@
+//! The local commands: `tgmux ls` and `tgmux doctor`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use chrono::Utc;
+use teloxide::prelude::*;
+
+use tgmux::config::{Config, DEFAULT_SOCKET};
+use tgmux::session::{SessionState, Store, program_name};
+use tgmux::telegram::auth::Auth;
+use tgmux::telegram::render::{age, short_folder};
+use tgmux::tmux::CliTmux;
+
+/// Prints the store as a table: name, state, age, folder, agent.
+pub fn ls(all: bool) -> Result<ExitCode, String> {
+    let dir = Config::data_dir_from_env().map_err(|e| e.to_string())?;
+    let store = Store::open(&dir).map_err(|e| e.to_string())?;
+    let records = store.load().map_err(|e| e.to_string())?;
+    let shown: Vec<_> = records
+        .iter()
+        .filter(|r| all || r.state != SessionState::Decommissioned)
+        .collect();
+    if shown.is_empty() {
+        println!("no sessions in {}", store.path().display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let now = Utc::now();
+    let rows: Vec<[String; 5]> = shown
+        .iter()
+        .map(|r| {
+            let mut state = r.state.to_string();
+            if let Some(code) = r.exit_status {
+                state.push_str(&format!(" ({code})"));
+            }
+            if r.pending.is_some() {
+                state.push_str(" ?");
+            }
+            [
+                r.name.to_string(),
+                state,
+                age(r.created_at, now),
+                short_folder(&r.folder),
+                r.agent.clone(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        table(["NAME", "STATE", "AGE", "FOLDER", "AGENT"], &rows)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Left-aligned columns, two spaces apart.
+fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        format!("{}\n", padded.join("  ").trim_end())
+    };
+    let mut out = line(header.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+/// One line per check, with the fix when it fails; exit 1 if any failed.
+pub fn doctor() -> Result<ExitCode, String> {
+    let mut failed = false;
+    let mut report = |ok: bool, line: String| {
+        failed |= !ok;
+        println!("{} {line}", if ok { "ok  " } else { "FAIL" });
+    };
+    let socket = std::env::var("TGMUX_TMUX_SOCKET").unwrap_or_else(|_| DEFAULT_SOCKET.to_owned());
+    match CliTmux::new(socket).version() {
+        Ok(version) => report(true, format!("{version} is installed")),
+        Err(e) => report(false, e.to_string()),
+    }
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            report(false, e.to_string());
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    report(true, "configuration parses".to_owned());
+    match check_token(&config) {
+        Ok(username) => report(true, format!("token accepted by Telegram: @{username}")),
+        Err(e) => report(false, e),
+    }
+    let allowed = Auth::load(&config.allowed_users, &config.data_dir).map(|a| a.users().len());
+    let allowed = match allowed {
+        Ok(n) => n,
+        Err(e) => {
+            report(false, e.to_string());
+            0
+        }
+    };
+    report(
+        allowed > 0,
+        if allowed > 0 {
+            format!("{allowed} allowed user(s)")
+        } else {
+            "no allowed users: set TGMUX_ALLOWED_USERS to your Telegram user id (ask @userinfobot), or pair with the code `tgmux run` prints".to_owned()
+        },
+    );
+    match check_writable(&config.data_dir) {
+        Ok(()) => report(
+            true,
+            format!("data folder {} is writable", config.data_dir.display()),
+        ),
+        Err(e) => report(
+            false,
+            format!(
+                "data folder {}: {e}; set TGMUX_DATA_DIR to a writable folder",
+                config.data_dir.display()
+            ),
+        ),
+    }
+    let program = program_name(&config.agent);
+    match find_on_path(program) {
+        Some(path) => report(
+            true,
+            format!("agent `{program}` found at {}", path.display()),
+        ),
+        None => report(
+            false,
+            format!("agent `{program}` is not on PATH: install it or set TGMUX_AGENT"),
+        ),
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn check_token(config: &Config) -> Result<String, String> {
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    let bot = Bot::new(config.token.expose()).set_api_url(config.api_url.clone());
+    let me = runtime.block_on(async {
+        tokio::time::timeout(std::time::Duration::from_secs(15), bot.get_me().send()).await
+    });
+    match me {
+        Ok(Ok(me)) => Ok(me.username.clone().unwrap_or_default()),
+        Ok(Err(teloxide::RequestError::Api(e))) => Err(format!(
+            "Telegram refused TELEGRAM_BOT_TOKEN ({e}); get a valid one from @BotFather"
+        )),
+        Ok(Err(e)) => Err(format!("could not reach {}: {e}", config.api_url)),
+        Err(_) => Err(format!("no answer from {} within 15s", config.api_url)),
+    }
+}
+
+fn check_writable(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let probe = dir.join(".doctor-probe");
+    tgmux::session::store::write_atomic(&probe, b"ok")?;
+    std::fs::remove_file(probe)
+}
+
+fn find_on_path(program: &str) -> Option<std::path::PathBuf> {
+    if program.contains('/') {
+        let path = Path::new(program);
+        return path.is_file().then(|| path.to_path_buf());
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_aligns_columns() {
+        let rows = [
+            ["webapp".to_owned(), "active".to_owned()],
+            ["a".to_owned(), "stopped (3)".to_owned()],
+        ];
+        assert_eq!(
+            table(["NAME", "STATE"], &rows),
+            "NAME    STATE\nwebapp  active\na       stopped (3)\n"
+        );
+    }
+}

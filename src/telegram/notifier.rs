@@ -1,0 +1,145 @@
+//! The notifier: watcher events become messages to every allowed user.
+
+use std::sync::Arc;
+
+use teloxide::types::{ChatId, InlineKeyboardMarkup};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::callback::Action;
+use super::{Ctx, TgBot, render, send};
+use crate::session::SessionRecord;
+use crate::watch::Event;
+
+/// Delivers events until the watcher's channel closes.
+pub async fn run(bot: TgBot, ctx: Arc<Ctx>, mut events: UnboundedReceiver<Event>) {
+    while let Some(event) = events.recv().await {
+        notify(&bot, &ctx, event).await;
+    }
+}
+
+/// Sends `text` to every allowed user; failures are logged, not fatal.
+pub async fn broadcast(bot: &TgBot, ctx: &Ctx, text: &str, keyboard: Option<InlineKeyboardMarkup>) {
+    for user in ctx.auth.users() {
+        if let Err(e) = send::html(bot, chat_of(user), text, keyboard.clone()).await {
+            tracing::error!("could not notify user {user}: {e}");
+        }
+    }
+}
+
+fn chat_of(user: crate::config::UserId) -> ChatId {
+    ChatId(i64::try_from(user.0).unwrap_or(i64::MAX))
+}
+
+async fn notify(bot: &TgBot, ctx: &Ctx, event: Event) {
+    match event {
+        Event::DecisionOpened { session, decision } => {
+            if !ctx.board.open(session.id, &decision) {
+                return;
+            }
+            let (text, keyboard) = render::decision(&session, &decision);
+            for user in ctx.auth.users() {
+                match send::html(bot, chat_of(user), &text, Some(keyboard.clone())).await {
+                    Ok(msg) => ctx.board.add_message(
+                        session.id,
+                        decision.fingerprint,
+                        (msg.chat.id, msg.id),
+                    ),
+                    Err(e) => tracing::error!("could not push a decision to user {user}: {e}"),
+                }
+            }
+        }
+        Event::DecisionClosed {
+            session,
+            fingerprint,
+        } => {
+            let Some(posted) = ctx.board.close(session.id, fingerprint) else {
+                return;
+            };
+            if posted.answered {
+                return;
+            }
+            let text = format!(
+                "☑️ <b>{}</b>: {}\n→ answered in the terminal",
+                render::escape(session.name.as_str()),
+                render::escape(&posted.decision.question),
+            );
+            for (chat, message) in posted.messages {
+                if let Err(e) = send::edit(bot, chat, message, &text, None).await {
+                    tracing::warn!("could not update a decision message: {e}");
+                }
+            }
+        }
+        Event::TurnFinished { session, tail } => {
+            let text = with_tail(
+                format!("✅ {} finished its turn", render::head(&session)),
+                &tail,
+            );
+            let keyboard = InlineKeyboardMarkup::new(vec![vec![render::button(
+                "👁 Peek",
+                Action::Peek(session.id),
+            )]]);
+            broadcast(bot, ctx, &text, Some(keyboard)).await;
+        }
+        Event::Stopped {
+            session,
+            exit_status,
+            tail,
+        } => {
+            let status = match exit_status {
+                Some(code) => format!("exit {code}"),
+                None => "its tmux session is gone".to_owned(),
+            };
+            let text = with_tail(
+                format!("{} stopped ({status})", render::head(&session)),
+                &tail,
+            );
+            broadcast(bot, ctx, &text, Some(peek_resume(&session))).await;
+        }
+        Event::Errored { session, error } => {
+            let text = format!(
+                "{} errored: {}",
+                render::head(&session),
+                render::escape(&error)
+            );
+            broadcast(bot, ctx, &text, Some(peek_resume(&session))).await;
+        }
+        Event::ServerGone { stopped } => {
+            let names: Vec<String> = stopped
+                .iter()
+                .map(|r| render::escape(r.name.as_str()))
+                .collect();
+            let text = format!(
+                "⏹ The tmux server on socket <code>{}</code> is gone; stopped: {}",
+                render::escape(ctx.socket()),
+                names.join(", ")
+            );
+            let rows = stopped
+                .iter()
+                .map(|r| {
+                    vec![render::button(
+                        &format!("▶️ Resume {}", r.name),
+                        Action::Resume(r.id),
+                    )]
+                })
+                .collect::<Vec<_>>();
+            broadcast(bot, ctx, &text, Some(InlineKeyboardMarkup::new(rows))).await;
+        }
+    }
+}
+
+fn peek_resume(session: &SessionRecord) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![
+        render::button("👁 Peek", Action::Peek(session.id)),
+        render::button("▶️ Resume", Action::Resume(session.id)),
+    ]])
+}
+
+/// `head` plus the screen's last lines, kept under the message limit.
+fn with_tail(head: String, tail: &str) -> String {
+    let tail = tail.trim();
+    if tail.is_empty() {
+        return head;
+    }
+    let tail = render::truncate(tail, 3000);
+    format!("{head}\n<pre>{}</pre>", render::escape(&tail))
+}

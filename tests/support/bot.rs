@@ -1,0 +1,132 @@
+//! The real `tgmux run` binary, started against the loopback Bot API and a
+//! tmux sandbox, as a user would run it.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use super::botapi::BotApi;
+use super::tmux::TmuxSandbox;
+
+/// Numbers each bot start, so every run has its own log.
+static STARTS: AtomicUsize = AtomicUsize::new(0);
+
+/// The allowed user in end-to-end tests.
+pub const ALICE: i64 = 1111;
+/// A user who is not allowed.
+pub const MALLORY: i64 = 6666;
+
+/// A running `tgmux run`.
+pub struct BotProcess {
+    child: Option<Child>,
+    log: PathBuf,
+}
+
+/// Where the bot keeps its data and which folders it may use, within a sandbox.
+pub struct BotSetup {
+    pub data_dir: PathBuf,
+    pub root: PathBuf,
+    pub agent: String,
+    pub allowed: String,
+}
+
+impl BotSetup {
+    /// Data in `sandbox/data`, sessions under `sandbox/code`, Alice allowed.
+    pub fn new(sandbox: &TmuxSandbox, agent: impl Into<String>) -> BotSetup {
+        let root = sandbox.path("code");
+        std::fs::create_dir_all(root.join("webapp")).expect("create root");
+        BotSetup {
+            data_dir: sandbox.path("data"),
+            root,
+            agent: agent.into(),
+            allowed: ALICE.to_string(),
+        }
+    }
+}
+
+impl BotProcess {
+    /// Starts the binary with its whole configuration in the environment and
+    /// an empty working folder (so no stray `.env` is read).
+    pub fn start(api: &BotApi, sandbox: &TmuxSandbox, setup: &BotSetup) -> BotProcess {
+        let log = sandbox.path(&format!(
+            "bot-{}.log",
+            STARTS.fetch_add(1, Ordering::Relaxed)
+        ));
+        let stderr = std::fs::File::create(&log).expect("bot log");
+        let child = Command::new(env!("CARGO_BIN_EXE_tgmux"))
+            .arg("run")
+            .current_dir(sandbox.dir())
+            .env("TELEGRAM_BOT_TOKEN", api.token())
+            .env("TGMUX_API_URL", api.url())
+            .env("TGMUX_ALLOWED_USERS", &setup.allowed)
+            .env("TGMUX_DATA_DIR", &setup.data_dir)
+            .env("TGMUX_TMUX_SOCKET", sandbox.socket())
+            .env("TGMUX_ROOTS", &setup.root)
+            .env("TGMUX_AGENT", &setup.agent)
+            .env("RUST_LOG", "info,tgmux=debug")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("start tgmux");
+        BotProcess {
+            child: Some(child),
+            log,
+        }
+    }
+
+    /// What the bot logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    pub fn stop(mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("running");
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("tgmux did not stop on SIGTERM; log:\n{}", self.log());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits for the process to exit by itself (a start-up failure).
+    pub fn wait_exit(mut self, timeout: Duration) -> (ExitStatus, String) {
+        let mut child = self.child.take().expect("running");
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                return (status, self.log());
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("tgmux kept running; log:\n{}", self.log());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for BotProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+            if std::thread::panicking() {
+                eprintln!("--- tgmux log ---\n{}", self.log());
+            }
+        }
+    }
+}
