@@ -1,5 +1,6 @@
 //! The `tgmux` command line: `run` the bot, `doctor` a set-up, `ls` the sessions.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "info,teloxide=warn".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let result = match args.command {
         Command::Run => run(),

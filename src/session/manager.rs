@@ -566,7 +566,10 @@ mod tests {
         assert_eq!(record.state, SessionState::Errored);
         assert!(record.error.as_deref().unwrap().contains("boom"));
         // Errored sessions can be resumed.
-        assert_eq!(f.manager.resume("webapp").unwrap().state, SessionState::Active);
+        assert_eq!(
+            f.manager.resume("webapp").unwrap().state,
+            SessionState::Active
+        );
     }
 
     #[test]
@@ -576,7 +579,10 @@ mod tests {
         f.manager.stop("webapp").unwrap();
         f.tmux.set_missing(true);
         assert!(f.manager.resume("webapp").is_err());
-        assert_eq!(f.manager.get("webapp").unwrap().state, SessionState::Stopped);
+        assert_eq!(
+            f.manager.get("webapp").unwrap().state,
+            SessionState::Stopped
+        );
     }
 
     #[test]

@@ -221,7 +221,11 @@ impl Tmux for FakeTmux {
 
     /// Returns the screen set by `set_screen`, whatever `history` is.
     fn capture(&self, name: &str, _history: usize) -> Result<String, TmuxError> {
-        Ok(self.call("capture")?.find(name, &self.socket)?.screen.clone())
+        Ok(self
+            .call("capture")?
+            .find(name, &self.socket)?
+            .screen
+            .clone())
     }
 
     fn kill_session(&self, name: &str) -> Result<(), TmuxError> {
@@ -325,10 +329,13 @@ mod tests {
         tmux.set_missing(true);
         assert!(matches!(tmux.list_panes(), Err(TmuxError::NotInstalled)));
         tmux.set_missing(false);
-        tmux.fail_next("new_session", TmuxError::Command {
-            command: "new-session".into(),
-            stderr: "boom".into(),
-        });
+        tmux.fail_next(
+            "new_session",
+            TmuxError::Command {
+                command: "new-session".into(),
+                stderr: "boom".into(),
+            },
+        );
         assert!(matches!(
             tmux.new_session(&spec("web")),
             Err(TmuxError::Command { .. })

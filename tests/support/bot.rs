@@ -130,3 +130,33 @@ impl Drop for BotProcess {
         }
     }
 }
+
+/// Sends `text` as `user` and waits for the first message sent to that user
+/// afterwards that `pred` accepts.
+pub async fn ask(
+    api: &BotApi,
+    user: i64,
+    text: &str,
+    pred: impl Fn(&super::botapi::SentMessage) -> bool,
+) -> super::botapi::SentMessage {
+    let mark = api.send_text(user, text);
+    api.wait_for_message(WAIT, |m| {
+        m.chat_id == user && m.message_id > mark && pred(m)
+    })
+    .await
+}
+
+/// Taps the button labelled `label` on message `message` as `user` and waits
+/// for the tap's answer.
+pub async fn tap(
+    api: &BotApi,
+    user: i64,
+    message: i32,
+    label: &str,
+) -> super::botapi::CallbackAnswer {
+    let id = api.tap_button(user, message, label);
+    api.wait_for_callback_answer(&id, WAIT).await
+}
+
+/// How long an end-to-end step may take before the test fails.
+pub const WAIT: Duration = Duration::from_secs(15);
