@@ -3,10 +3,9 @@
 
 mod support;
 
-use std::time::Duration;
-
-use support::bot::{ALICE, BotProcess, BotSetup, WAIT, ask, tap};
+use support::bot::{ALICE, BotProcess, BotSetup, MALLORY, WAIT, ask, tap};
 use support::botapi::BotApi;
+use support::botapi::Fault;
 use support::tmux::TmuxSandbox;
 use support::{agent, sh_quote, wait_until};
 
@@ -52,4 +51,376 @@ async fn new_then_ls_shows_the_session() {
     assert!(list.visible.contains("webapp"), "{}", list.visible);
     let out = sandbox.tmux(&["has-session", "-t", "=webapp"]);
     assert!(out.status.success(), "the tmux session exists");
+}
+
+/// The lines `record.sh` wrote, once there are `n` of them.
+fn typed(sandbox: &TmuxSandbox, n: usize) -> Vec<String> {
+    let path = sandbox.path("typed.txt");
+    let mut lines = Vec::new();
+    wait_until(WAIT, "the agent to record its input", || {
+        lines = std::fs::read_to_string(&path)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        lines.len() >= n
+    });
+    lines
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn send_and_replies_arrive_byte_for_byte() {
+    let (api, sandbox, _setup, _bot) = recording_bot().await;
+    let started = ask(&api, ALICE, "/new webapp", |m| {
+        m.text.contains("started in")
+    })
+    .await;
+
+    let texts = [
+        r#"echo "quoted" 'single';"#,
+        "$(rm -rf /) `uname` C-c Enter \\n",
+        "  leading and trailing spaces  ",
+        "héllo ✓ <b>&amp;</b>",
+    ];
+    for text in texts {
+        let reply = ask(&api, ALICE, &format!("/send webapp {text}"), |_| true).await;
+        assert!(
+            reply.visible.contains("sent to webapp"),
+            "{}",
+            reply.visible
+        );
+    }
+    // With one active session the name may be left out.
+    ask(&api, ALICE, "/send no name given;", |m| {
+        m.visible.contains("sent to")
+    })
+    .await;
+    // Replying to a message about the session types the reply into it.
+    let mark = api.reply_text(ALICE, "typed as a reply", started.message_id);
+    api.wait_for_message(WAIT, |m| {
+        m.message_id > mark && m.visible.contains("sent to webapp")
+    })
+    .await;
+
+    let mut expected: Vec<String> = texts.iter().map(|t| t.to_string()).collect();
+    expected.push("no name given;".into());
+    expected.push("typed as a reply".into());
+    assert_eq!(typed(&sandbox, expected.len()), expected);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn peek_shows_the_screen_escaped_and_long_screens_as_a_file() {
+    let api = BotApi::start().await;
+    let sandbox = TmuxSandbox::new();
+    // An agent that prints markup-like text and a line wider than the pane.
+    let script = sandbox.path("noisy.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nprintf '<script>alert(1)</script> & &amp; <b>\\n'\nprintf 'x%.0s' $(seq 1 300)\nprintf '\\nEND-OF-SCREEN\\n'\nexec cat\n",
+    )
+    .unwrap();
+    let setup = BotSetup::new(&sandbox, format!("sh {}", sh_quote(&script)));
+    let _bot = BotProcess::start(&api, &sandbox, &setup);
+    api.wait_for_message(WAIT, |m| m.text.contains("tgmux started"))
+        .await;
+    ask(&api, ALICE, "/new webapp", |m| {
+        m.text.contains("started in")
+    })
+    .await;
+
+    let peek = ask(&api, ALICE, "/peek webapp 10", |_| true).await;
+    assert!(
+        peek.text
+            .contains("<pre>&lt;script&gt;alert(1)&lt;/script&gt; &amp; &amp;amp; &lt;b&gt;"),
+        "{}",
+        peek.text
+    );
+    assert!(
+        peek.visible
+            .contains("<script>alert(1)</script> & &amp; <b>"),
+        "{}",
+        peek.visible
+    );
+    assert!(peek.visible.contains(&"x".repeat(100)) && peek.visible.contains("END-OF-SCREEN"));
+    let one = ask(&api, ALICE, "/peek webapp 1", |_| true).await;
+    assert!(
+        !one.visible.contains("script"),
+        "only the last line: {}",
+        one.visible
+    );
+
+    // cat echoes what it is sent: 2 x 3000 characters is more than a message holds.
+    ask(
+        &api,
+        ALICE,
+        &format!("/send webapp {}", "y".repeat(3000)),
+        |m| m.visible.contains("sent to"),
+    )
+    .await;
+    let big = ask(&api, ALICE, "/peek webapp 200", |_| true).await;
+    let doc = big.document.expect("a long screen comes as a file");
+    assert_eq!(doc.filename, "webapp.txt");
+    let body = String::from_utf8(doc.bytes).unwrap();
+    assert!(
+        body.contains("<script>alert(1)</script> & &amp; <b>"),
+        "the file holds raw text"
+    );
+    assert!(
+        body.matches('y').count() >= 6000,
+        "{} y",
+        body.matches('y').count()
+    );
+
+    for bad in ["/peek webapp lots", "/peek webapp 0", "/peek nosuch"] {
+        let reply = ask(&api, ALICE, bad, |_| true).await;
+        assert!(
+            reply.visible.contains("⚠️") || reply.visible.contains("Usage"),
+            "{bad}: {}",
+            reply.visible
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stop_resume_and_remove_through_buttons() {
+    let (api, sandbox, setup, _bot) = recording_bot().await;
+    let started = ask(&api, ALICE, "/new webapp", |m| {
+        m.text.contains("started in")
+    })
+    .await;
+    let alive = || {
+        sandbox
+            .tmux(&["has-session", "-t", "=webapp"])
+            .status
+            .success()
+    };
+
+    let answer = tap(&api, ALICE, started.message_id, "Stop").await;
+    assert!(!answer.show_alert, "{:?}", answer.text);
+    wait_until(WAIT, "the tmux session to go", || !alive());
+
+    let list = ask(&api, ALICE, "/ls", |_| true).await;
+    assert!(list.visible.contains("⏹"), "{}", list.visible);
+    tap(&api, ALICE, list.message_id, "Resume").await;
+    wait_until(WAIT, "the tmux session to come back", alive);
+
+    let list = ask(&api, ALICE, "/ls", |_| true).await;
+    let mark = api.sent_messages().last().unwrap().message_id;
+    tap(&api, ALICE, list.message_id, "Remove").await;
+    let confirm = api
+        .wait_for_message(WAIT, |m| {
+            m.message_id > mark && m.visible.contains("remove it?")
+        })
+        .await;
+    assert!(alive(), "nothing is removed before the confirming tap");
+    tap(&api, ALICE, confirm.message_id, "Yes, remove").await;
+    wait_until(WAIT, "the tmux session to go", || !alive());
+    assert!(setup.root.join("webapp").is_dir(), "the folder stays");
+
+    let list = ask(&api, ALICE, "/ls", |_| true).await;
+    assert!(!list.visible.contains("webapp"), "{}", list.visible);
+    let all = ask(&api, ALICE, "/ls all", |_| true).await;
+    assert!(all.visible.contains("🗑 webapp"), "{}", all.visible);
+
+    // A button of a removed session answers with an alert saying so.
+    let answer = tap(&api, ALICE, started.message_id, "Stop").await;
+    assert!(answer.show_alert, "{answer:?}");
+    assert!(
+        answer
+            .text
+            .unwrap_or_default()
+            .contains("no session matches")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn strangers_change_nothing() {
+    let (api, sandbox, _setup, bot) = recording_bot().await;
+    let started = ask(&api, ALICE, "/new webapp", |m| {
+        m.text.contains("started in")
+    })
+    .await;
+    let before = api.sent_messages().len();
+
+    let reply = ask(&api, MALLORY, "/start", |_| true).await;
+    assert!(reply.visible.contains("private"), "{}", reply.visible);
+    assert!(reply.visible.contains(&MALLORY.to_string()));
+    for text in [
+        "/send webapp rm -rf ~",
+        "/stop webapp",
+        "/rm webapp",
+        "/new webapp",
+        "/ls",
+        "/pair 12345678",
+    ] {
+        api.send_text(MALLORY, text);
+    }
+    api.reply_text(MALLORY, "as a reply", started.message_id);
+    let tap_id = api.tap_button(MALLORY, started.message_id, "Stop");
+    let answer = api.wait_for_callback_answer(&tap_id, WAIT).await;
+    assert_eq!(
+        answer.text, None,
+        "a stranger's tap is acknowledged and nothing else"
+    );
+
+    let refused = format!("refused a message from user {MALLORY}");
+    wait_until(WAIT, "every message of Mallory's to be refused", || {
+        bot.log().matches(&refused).count() == 8
+    });
+    ask(&api, ALICE, "/send webapp after", |m| {
+        m.visible.contains("sent to")
+    })
+    .await;
+    assert_eq!(
+        typed(&sandbox, 1),
+        vec!["after".to_owned()],
+        "nothing of Mallory's reached the pane"
+    );
+    assert!(
+        sandbox
+            .tmux(&["has-session", "-t", "=webapp"])
+            .status
+            .success()
+    );
+    let to_mallory: Vec<_> = api.sent_messages()[before..]
+        .iter()
+        .filter(|m| m.chat_id == MALLORY)
+        .map(|m| m.visible.clone())
+        .collect();
+    assert_eq!(to_mallory.len(), 1, "only the /start line: {to_mallory:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_callbacks_are_answered_without_harm() {
+    let (api, _sandbox, _setup, bot) = recording_bot().await;
+    let started = ask(&api, ALICE, "/new webapp", |m| {
+        m.text.contains("started in")
+    })
+    .await;
+    for data in [
+        "",
+        "garbage",
+        "1:s:zzzz",
+        "9:s:00000000000000000000000000000000",
+        "1:a:x:y:z",
+        &"1".repeat(64),
+    ] {
+        let id = api.tap(ALICE, started.message_id, data);
+        let answer = api.wait_for_callback_answer(&id, WAIT).await;
+        assert!(answer.show_alert, "{data:?}: {answer:?}");
+    }
+    // Still alive and answering.
+    ask(&api, ALICE, "/ls", |m| m.visible.contains("webapp")).await;
+    assert!(!bot.log().contains("panicked"), "{}", bot.log());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restart_reports_live_sessions_and_keeps_working() {
+    let (api, sandbox, setup, bot) = recording_bot().await;
+    ask(&api, ALICE, "/new webapp", |m| {
+        m.text.contains("started in")
+    })
+    .await;
+    assert!(bot.stop().success(), "a clean exit on SIGTERM");
+
+    let mark = api.sent_messages().last().unwrap().message_id;
+    let _bot = BotProcess::start(&api, &sandbox, &setup);
+    let hello = api
+        .wait_for_message(WAIT, |m| {
+            m.message_id > mark && m.text.contains("tgmux started")
+        })
+        .await;
+    assert!(
+        hello.visible.contains("1 live: webapp"),
+        "{}",
+        hello.visible
+    );
+    ask(&api, ALICE, "/send webapp still here", |m| {
+        m.visible.contains("sent to")
+    })
+    .await;
+    assert_eq!(typed(&sandbox, 1), vec!["still here".to_owned()]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rate_limits_and_dropped_connections_are_waited_out() {
+    let (api, _sandbox, _setup, _bot) = recording_bot().await;
+    api.fail_next("sendMessage", 1, Fault::RetryAfter(1));
+    let list = ask(&api, ALICE, "/ls", |_| true).await;
+    assert!(list.visible.contains("No sessions"), "{}", list.visible);
+    let refused = api
+        .calls()
+        .iter()
+        .filter(|c| c.method == "sendMessage" && c.error.is_some())
+        .count();
+    assert_eq!(refused, 1, "the 429 happened and the message came after it");
+
+    api.fail_next("sendMessage", 2, Fault::Drop);
+    let list = ask(&api, ALICE, "/ls", |_| true).await;
+    assert!(list.visible.contains("No sessions"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_bot_on_the_same_data_refuses_to_start() {
+    let (api, sandbox, setup, _bot) = recording_bot().await;
+    let second = BotProcess::start(&api, &sandbox, &setup);
+    let (status, log) = second.wait_exit(WAIT);
+    assert!(!status.success());
+    assert!(log.contains("another tgmux (pid"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_nobody_allowed_a_pairing_code_is_printed_once() {
+    let api = BotApi::start().await;
+    let sandbox = TmuxSandbox::new();
+    let mut setup = BotSetup::new(&sandbox, "sh");
+    setup.allowed = String::new();
+    let bot = BotProcess::start(&api, &sandbox, &setup);
+    let mut code = String::new();
+    wait_until(WAIT, "the pairing code on the terminal", || {
+        code = bot
+            .log()
+            .lines()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("To use the bot from your phone, send it:  /pair ")
+            })
+            .unwrap_or_default()
+            .to_owned();
+        !code.is_empty()
+    });
+    api.wait_for_call("getUpdates", WAIT, |_| true).await;
+
+    api.send_text(ALICE, "/pair WRONGCODE");
+    api.send_text(ALICE, "/ls");
+    let welcome = ask(&api, ALICE, &format!("/pair {code}"), |_| true).await;
+    assert!(welcome.visible.contains("Paired"), "{}", welcome.visible);
+    assert!(
+        api.sent_messages()
+            .iter()
+            .filter(|m| m.chat_id == ALICE)
+            .count()
+            == 1,
+        "the wrong code and the /ls before pairing got nothing"
+    );
+    ask(&api, ALICE, "/ls", |m| m.visible.contains("No sessions")).await;
+    // The code works once.
+    api.send_text(MALLORY, &format!("/pair {code}"));
+    ask(&api, ALICE, "/help", |_| true).await;
+    assert!(api.sent_messages().iter().all(|m| m.chat_id != MALLORY));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_configuration_names_the_key() {
+    let api = BotApi::start().await;
+    let sandbox = TmuxSandbox::new();
+    let mut setup = BotSetup::new(&sandbox, "sh");
+    setup.allowed = "12,bob".into();
+    let (status, log) = BotProcess::start(&api, &sandbox, &setup).wait_exit(WAIT);
+    assert!(!status.success());
+    assert!(
+        log.contains("TGMUX_ALLOWED_USERS is invalid: `bob`"),
+        "{log}"
+    );
+    assert!(!log.contains(api.token()), "the token is never logged");
 }
