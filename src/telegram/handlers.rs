@@ -84,6 +84,8 @@ async fn stranger(
 /// A reply to the phone: HTML text, maybe a keyboard, maybe a screen dump.
 enum Reply {
     Text(String, Option<InlineKeyboardMarkup>),
+    /// Several messages, each with its keyboard.
+    Pages(Vec<(String, InlineKeyboardMarkup)>),
     Screen {
         head: String,
         text: String,
@@ -104,6 +106,12 @@ impl Reply {
     async fn deliver(self, bot: &TgBot, chat: ChatId) -> Result<(), teloxide::RequestError> {
         match self {
             Reply::Text(text, keyboard) => send::html(bot, chat, &text, keyboard).await.map(drop),
+            Reply::Pages(pages) => {
+                for (text, keyboard) in pages {
+                    send::html(bot, chat, &text, Some(keyboard)).await?;
+                }
+                Ok(())
+            }
             Reply::Screen {
                 head,
                 text,
@@ -199,8 +207,7 @@ async fn list(ctx: &Ctx, args: &str) -> Result<Reply, SessionError> {
         }
     };
     let records = ctx.run(|m| m.list()).await?;
-    let (text, keyboard) = render::list(&records, all, Utc::now());
-    Ok(Reply::Text(text, Some(keyboard)))
+    Ok(Reply::Pages(render::list(&records, all, Utc::now())))
 }
 
 /// The one session a command is about: `args` if given, else the only active one.
@@ -562,7 +569,12 @@ impl Tap<'_> {
         let text = original
             .and_then(|m| m.regular_message())
             .and_then(|m| m.text())
-            .map(|t| format!("{}\n\n(no longer open)", render::escape(t)))
+            .map(|t| {
+                format!(
+                    "{}\n\n(no longer open)",
+                    render::escape(&render::truncate(t, 3500))
+                )
+            })
             .unwrap_or_else(|| "(no longer open)".to_owned());
         send::edit(self.bot, self.chat, self.message, &text, None).await
     }

@@ -36,7 +36,7 @@ async fn notify(bot: &TgBot, ctx: &Ctx, event: Event) {
             if !ctx.board.open(session.id, &decision) {
                 return;
             }
-            let (text, keyboard) = render::decision(&session, &decision);
+            let (text, keyboard) = render::decision_message(&session, &decision);
             for user in ctx.auth.users() {
                 match send::html(bot, chat_of(user), &text, Some(keyboard.clone())).await {
                     Ok(msg) => ctx.board.add_message(

@@ -7,9 +7,8 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 use super::callback::Action;
 use crate::session::{Decision, SessionRecord, SessionState};
 
-/// Telegram's limit on a message's text, in characters after entity parsing.
-pub const MESSAGE_LIMIT: usize = 4096;
-/// Room kept under the limit for the markup around a chunk of text.
+/// Characters of text per message: under Telegram's 4096, with room for the
+/// head line and markup around a chunk.
 const CHUNK: usize = 3800;
 
 /// Escapes text for Telegram's HTML parse mode.
@@ -122,26 +121,32 @@ pub fn list_line(record: &SessionRecord, now: DateTime<Utc>) -> String {
         "{} · {} · <code>{}</code> · {}",
         head(record),
         age(record.created_at, now),
-        escape(&short_folder(&record.folder)),
-        escape(&record.agent),
+        escape(&truncate(&short_folder(&record.folder), 80)),
+        escape(&truncate(&record.agent, 40)),
     );
     if record.pending.is_some() {
         line.push_str(" · ❓ waiting for you");
     }
     match (record.state, record.exit_status, &record.error) {
-        (SessionState::Errored, _, Some(error)) => line.push_str(&format!(" · {}", escape(error))),
+        (SessionState::Errored, _, Some(error)) => {
+            line.push_str(&format!(" · {}", escape(&truncate(error, 120))))
+        }
         (SessionState::Stopped, Some(status), _) => line.push_str(&format!(" · exit {status}")),
         _ => {}
     }
     line
 }
 
-/// The whole `/ls` reply; removed sessions only when `all`.
+/// Sessions per `/ls` message: keeps each message under the length limit and
+/// its keyboard under Telegram's 100 buttons.
+const LIST_PAGE: usize = 10;
+
+/// The `/ls` reply, one message per page of sessions; removed ones only when `all`.
 pub fn list(
     records: &[SessionRecord],
     all: bool,
     now: DateTime<Utc>,
-) -> (String, InlineKeyboardMarkup) {
+) -> Vec<(String, InlineKeyboardMarkup)> {
     let shown: Vec<&SessionRecord> = records
         .iter()
         .filter(|r| all || r.state != SessionState::Decommissioned)
@@ -152,19 +157,24 @@ pub fn list(
         } else {
             "No sessions. Start one with /new [folder] [task] (/ls all shows removed ones)."
         };
-        return (text.to_owned(), InlineKeyboardMarkup::default());
+        return vec![(text.to_owned(), InlineKeyboardMarkup::default())];
     }
-    let text = shown
-        .iter()
-        .map(|r| list_line(r, now))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let rows = shown
-        .iter()
-        .filter(|r| r.state != SessionState::Decommissioned)
-        .map(|r| session_row(r, true))
-        .collect::<Vec<_>>();
-    (text, InlineKeyboardMarkup::new(rows))
+    shown
+        .chunks(LIST_PAGE)
+        .map(|page| {
+            let text = page
+                .iter()
+                .map(|r| list_line(r, now))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let rows = page
+                .iter()
+                .filter(|r| r.state != SessionState::Decommissioned)
+                .map(|r| session_row(r, true))
+                .collect::<Vec<_>>();
+            (text, InlineKeyboardMarkup::new(rows))
+        })
+        .collect()
 }
 
 /// Peek plus Stop or Resume (and Remove when `remove`) for one session.
@@ -192,12 +202,18 @@ pub fn button(label: &str, action: Action) -> InlineKeyboardButton {
 
 /// The message that asks the user a decision: question, context, and one
 /// button per option with the agent's default marked.
-pub fn decision(record: &SessionRecord, decision: &Decision) -> (String, InlineKeyboardMarkup) {
+pub fn decision_message(
+    record: &SessionRecord,
+    decision: &Decision,
+) -> (String, InlineKeyboardMarkup) {
     let mut text = format!(
         "❓ <b>{}</b> is waiting for you\n\n",
         escape(record.name.as_str())
     );
-    text.push_str(&format!("<b>{}</b>", escape(&decision.question)));
+    text.push_str(&format!(
+        "<b>{}</b>",
+        escape(&truncate(&decision.question, 500))
+    ));
     if let Some(context) = &decision.context {
         text.push_str(&format!(
             "\n<pre>{}</pre>",
@@ -229,10 +245,7 @@ pub fn decision(record: &SessionRecord, decision: &Decision) -> (String, InlineK
         text.push_str("\n\n⭐ = the agent's proposed default");
     }
     rows.push(vec![button("👁 Peek", Action::Peek(record.id))]);
-    (
-        truncate(&text, MESSAGE_LIMIT - 100),
-        InlineKeyboardMarkup::new(rows),
-    )
+    (text, InlineKeyboardMarkup::new(rows))
 }
 
 /// At most `max` characters, with `…` where text was cut.
@@ -308,7 +321,8 @@ mod tests {
         );
         live.state = SessionState::Active;
         let records = vec![gone, live];
-        let (text, kb) = list(&records, false, Utc::now());
+        let pages = list(&records, false, Utc::now());
+        let (text, kb) = &pages[0];
         assert!(
             text.contains("<b>web</b>") && !text.contains("old"),
             "{text}"
@@ -318,8 +332,89 @@ mod tests {
             "{text}"
         );
         assert_eq!(kb.inline_keyboard.len(), 1);
-        let (text, _) = list(&records, true, Utc::now());
-        assert!(text.contains("old"));
+        let pages = list(&records, true, Utc::now());
+        assert!(pages[0].0.contains("old"));
+    }
+
+    #[test]
+    fn long_lists_come_in_pages_within_limits() {
+        let records: Vec<SessionRecord> = (0..50)
+            .map(|i| {
+                let mut r = SessionRecord::new(
+                    SessionName::parse(&format!("{}-{i}", "s".repeat(30))).unwrap(),
+                    format!("/{}", "d".repeat(300)).into(),
+                    None,
+                    "x".repeat(300),
+                );
+                r.state = SessionState::Errored;
+                r.error = Some("e".repeat(5000));
+                r
+            })
+            .collect();
+        let pages = list(&records, false, Utc::now());
+        assert_eq!(pages.len(), 5);
+        for (text, kb) in &pages {
+            assert!(text.chars().count() < 4096, "{}", text.chars().count());
+            assert!(kb.inline_keyboard.iter().flatten().count() <= 100);
+        }
+        let total: usize = pages.iter().map(|(t, _)| t.lines().count()).sum();
+        assert_eq!(total, 50);
+    }
+
+    #[test]
+    fn decisions_escape_and_bound_everything() {
+        use crate::session::{DecisionOption, Fingerprint};
+        let mut record = SessionRecord::new(
+            SessionName::parse("web").unwrap(),
+            "/tmp".into(),
+            None,
+            "claude".into(),
+        );
+        record.state = SessionState::Active;
+        let decision = Decision {
+            question: format!("Run <{}>?", "q&".repeat(2000)),
+            context: Some("<script>&".repeat(1000)),
+            options: vec![
+                DecisionOption {
+                    label: "Yes <&>".repeat(30),
+                    keys: vec![],
+                    asks_reply: false,
+                },
+                DecisionOption {
+                    label: "No".into(),
+                    keys: vec![],
+                    asks_reply: true,
+                },
+            ],
+            default: Some(0),
+            fingerprint: Fingerprint(7),
+        };
+        let (text, kb) = decision_message(&record, &decision);
+        assert!(
+            !text.contains("<script>") && !text.contains("q&q"),
+            "escaped"
+        );
+        let visible = text
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&");
+        assert!(
+            visible.chars().count() < 4096,
+            "{} chars",
+            visible.chars().count()
+        );
+        let labels: Vec<&str> = kb
+            .inline_keyboard
+            .iter()
+            .flatten()
+            .map(|b| b.text.as_str())
+            .collect();
+        assert!(
+            labels[0].starts_with("⭐ Yes") && labels[0].chars().count() <= 60,
+            "{labels:?}"
+        );
+        assert_eq!(labels[1], "No");
+        assert!(labels[2].contains("Peek"));
     }
 
     #[test]
