@@ -424,3 +424,20 @@ async fn bad_configuration_names_the_key() {
     );
     assert!(!log.contains(api.token()), "the token is never logged");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_notification_survives_network_errors() {
+    let api = BotApi::start().await;
+    let sandbox = TmuxSandbox::new();
+    let setup = BotSetup::new(&sandbox, "sh");
+    api.fail_next("sendMessage", 2, Fault::Drop);
+    api.fail_next("sendMessage", 1, Fault::RetryAfter(1));
+    let _bot = BotProcess::start(&api, &sandbox, &setup);
+    api.wait_for_message(WAIT, |m| m.text.contains("tgmux started")).await;
+    let failed = api
+        .calls()
+        .iter()
+        .filter(|c| c.method == "sendMessage" && c.error.is_some())
+        .count();
+    assert_eq!(failed, 3, "{}", api.dump());
+}
