@@ -55,17 +55,7 @@ async fn new_then_ls_shows_the_session() {
 
 /// The lines `record.sh` wrote, once there are `n` of them.
 fn typed(sandbox: &TmuxSandbox, n: usize) -> Vec<String> {
-    let path = sandbox.path("typed.txt");
-    let mut lines = Vec::new();
-    wait_until(WAIT, "the agent to record its input", || {
-        lines = std::fs::read_to_string(&path)
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_owned)
-            .collect();
-        lines.len() >= n
-    });
-    lines
+    support::wait_for_lines(&sandbox.path("typed.txt"), n)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -433,7 +423,8 @@ async fn a_notification_survives_network_errors() {
     api.fail_next("sendMessage", 2, Fault::Drop);
     api.fail_next("sendMessage", 1, Fault::RetryAfter(1));
     let _bot = BotProcess::start(&api, &sandbox, &setup);
-    api.wait_for_message(WAIT, |m| m.text.contains("tgmux started")).await;
+    api.wait_for_message(WAIT, |m| m.text.contains("tgmux started"))
+        .await;
     let failed = api
         .calls()
         .iter()

@@ -57,16 +57,7 @@ fn screen_shows(manager: &Manager, name: &str, text: &str) {
 }
 
 fn typed(sandbox: &TmuxSandbox, n: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    wait_until(WAIT, "the agent to record its input", || {
-        lines = std::fs::read_to_string(sandbox.path("typed.txt"))
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_owned)
-            .collect();
-        lines.len() >= n
-    });
-    lines
+    support::wait_for_lines(&sandbox.path("typed.txt"), n)
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use support::tmux::TmuxSandbox;
-use support::{agent, sh_quote, wait_until};
+use support::{agent, read_lines, sh_quote, wait_until};
 use tgmux::tmux::{CliTmux, Key, Tmux, TmuxError};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -22,14 +22,6 @@ fn wait_for_screen(tmux: &CliTmux, name: &str, text: &str) {
     wait_until(WAIT, &format!("`{text}` on the screen of {name}"), || {
         tmux.capture(name, 100).is_ok_and(|s| s.contains(text))
     });
-}
-
-fn read_lines(path: &Path) -> Vec<String> {
-    fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_owned)
-        .collect()
 }
 
 #[test]

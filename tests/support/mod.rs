@@ -34,3 +34,26 @@ pub fn sh_quote(word: impl AsRef<std::ffi::OsStr>) -> String {
         word.as_ref().to_string_lossy().replace('\'', r"'\''")
     )
 }
+
+/// The lines of a file an agent writes; none while it does not exist yet.
+pub fn read_lines(path: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Waits until the file holds at least `n` lines, and returns them all.
+pub fn wait_for_lines(path: &std::path::Path, n: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    wait_until(
+        Duration::from_secs(15),
+        &format!("{n} lines in {}", path.display()),
+        || {
+            lines = read_lines(path);
+            lines.len() >= n
+        },
+    );
+    lines
+}
