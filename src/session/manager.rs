@@ -13,6 +13,11 @@ use super::{
 };
 use crate::tmux::{Key, NewSession, PaneInfo, Tmux};
 
+/// The pause between pasting text and pressing Enter. Claude Code treats an
+/// Enter within 100 ms of a paste as part of it, Codex within 120 ms, so an
+/// Enter sent at once would leave the text typed but not submitted.
+const ENTER_AFTER_PASTE: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// What the manager needs to know beyond the store and tmux.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -403,6 +408,7 @@ impl Manager {
 
     fn type_line(&self, name: &str, text: &str) -> Result<(), crate::tmux::TmuxError> {
         self.tmux.send_text(name, text)?;
+        std::thread::sleep(ENTER_AFTER_PASTE);
         self.tmux.send_keys(name, &[Key::Enter])
     }
 
