@@ -27,7 +27,9 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path} could not be parsed ({source}); it was moved to {moved_to}")]
+    #[error(
+        "{path} could not be parsed ({source}); it was moved to {moved_to}. Start again to begin with an empty store (live tmux sessions are adopted), or fix that file and move it back"
+    )]
     Corrupt {
         path: PathBuf,
         moved_to: PathBuf,
