@@ -76,6 +76,11 @@ impl BotProcess {
         }
     }
 
+    /// The process id of the running bot.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
     /// What the bot logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
