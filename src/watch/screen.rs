@@ -96,7 +96,12 @@ const KEY_WORDS: &[&str] = &[
 ];
 
 /// Classifies a captured pane (`tmux capture-pane -p`, with or without `-e`).
+/// A dead pane (tmux's `Pane is dead` banner at the bottom) is `Unknown`:
+/// whatever its last screen shows, nothing there is waiting any more.
 pub fn classify(screen: &str) -> Screen {
+    if dead_banner_start(screen).is_some() {
+        return Screen::Unknown;
+    }
     let text = strip_ansi(&screen[tail_start(screen)..]);
     let lines = screen_lines(&text);
     if let Some(decision) = find_decision(&lines) {
@@ -108,6 +113,21 @@ pub fn classify(screen: &str) -> Screen {
     } else {
         Screen::Unknown
     }
+}
+
+/// `screen` without the `Pane is dead (status 3, <date>)` line tmux prints at
+/// the bottom of a dead pane kept by `remain-on-exit`.
+pub fn strip_dead_banner(screen: &str) -> &str {
+    dead_banner_start(screen).map_or(screen, |start| &screen[..start])
+}
+
+/// Where the dead-pane banner starts, if the screen ends with one.
+fn dead_banner_start(screen: &str) -> Option<usize> {
+    let body = screen.trim_end();
+    let start = body.rfind('\n').map_or(0, |i| i + 1);
+    let last = strip_ansi(&body[start..]);
+    let last = last.trim();
+    (last.starts_with("Pane is dead (") && last.ends_with(')')).then_some(start)
 }
 
 // ---- Text: escapes, lines, boxes -------------------------------------------
@@ -1105,6 +1125,21 @@ mod tests {
                 .chain([Key::Enter])
                 .collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn dead_pane_banner_is_stripped_and_means_nothing_waits() {
+        let prompt = "Do you want to proceed?\n❯ 1. Yes\n  2. No\n";
+        let dead = format!("{prompt}\n\nPane is dead (status 3, Tue Nov 24 06:15:37 2026)\n\n");
+        assert_eq!(strip_dead_banner(&dead), format!("{prompt}\n\n"));
+        assert!(matches!(classify(prompt), Screen::Decision(_)));
+        assert_eq!(classify(&dead), Screen::Unknown);
+        let signalled = "✻ Working…\nPane is dead (signal 9, Tue Nov 24 06:15:37 2026)";
+        assert_eq!(strip_dead_banner(signalled), "✻ Working…\n");
+        assert_eq!(classify(signalled), Screen::Unknown);
+        let quoted = "Pane is dead (status 3, then)\nmore output";
+        assert_eq!(strip_dead_banner(quoted), quoted);
+        assert_eq!(strip_dead_banner(""), "");
     }
 
     #[test]
