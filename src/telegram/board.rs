@@ -14,6 +14,20 @@ pub struct Posted {
     pub decision: Decision,
     pub messages: Vec<(ChatId, MessageId)>,
     pub answered: bool,
+    /// Left the screen after a tap answered it; kept so that a second tap
+    /// still reads as answered (and does not touch the messages).
+    pub closed: bool,
+}
+
+impl Posted {
+    fn new(decision: &Decision) -> Posted {
+        Posted {
+            decision: decision.clone(),
+            messages: Vec::new(),
+            answered: false,
+            closed: false,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -28,18 +42,11 @@ impl Board {
         let mut open = self.lock();
         if open
             .get(&session)
-            .is_some_and(|p| p.decision.fingerprint == decision.fingerprint)
+            .is_some_and(|p| p.decision.fingerprint == decision.fingerprint && !p.closed)
         {
             return false;
         }
-        open.insert(
-            session,
-            Posted {
-                decision: decision.clone(),
-                messages: Vec::new(),
-                answered: false,
-            },
-        );
+        open.insert(session, Posted::new(decision));
         true
     }
 
@@ -77,32 +84,91 @@ impl Board {
             .entry(session)
             .and_modify(|p| {
                 if p.decision.fingerprint != decision.fingerprint {
-                    *p = Posted {
-                        decision: decision.clone(),
-                        messages: Vec::new(),
-                        answered: false,
-                    };
+                    *p = Posted::new(decision);
                 }
             })
-            .or_insert_with(|| Posted {
-                decision: decision.clone(),
-                messages: Vec::new(),
-                answered: false,
-            });
+            .or_insert_with(|| Posted::new(decision));
         posted.answered = true;
         posted.messages.clone()
     }
 
-    /// Removes a decision that left the screen, returning how it was posted.
+    /// Closes a decision that left the screen, returning how it was posted.
+    /// One a tap answered stays known as answered until another decision of
+    /// the session is opened.
     pub fn close(&self, session: SessionId, fingerprint: Fingerprint) -> Option<Posted> {
         let mut open = self.lock();
-        match open.get(&session) {
-            Some(p) if p.decision.fingerprint == fingerprint => open.remove(&session),
+        match open.get_mut(&session) {
+            Some(p) if p.decision.fingerprint == fingerprint && !p.closed => {
+                if p.answered {
+                    p.closed = true;
+                    Some(p.clone())
+                } else {
+                    open.remove(&session)
+                }
+            }
             _ => None,
         }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, Posted>> {
         self.open.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::DecisionOption;
+
+    fn decision(question: &str) -> Decision {
+        let labels = ["Yes", "No"];
+        Decision {
+            question: question.to_owned(),
+            context: None,
+            options: labels
+                .iter()
+                .map(|l| DecisionOption {
+                    label: (*l).to_owned(),
+                    keys: Vec::new(),
+                    asks_reply: false,
+                })
+                .collect(),
+            default: Some(0),
+            fingerprint: Fingerprint::of(question, labels),
+        }
+    }
+
+    #[test]
+    fn a_decision_is_pushed_once_while_open() {
+        let board = Board::default();
+        let id = SessionId::new();
+        let d = decision("Proceed?");
+        assert!(board.open(id, &d));
+        assert!(!board.open(id, &d));
+        board.add_message(id, d.fingerprint, (ChatId(1), MessageId(7)));
+        let posted = board.close(id, d.fingerprint).unwrap();
+        assert_eq!(posted.messages, [(ChatId(1), MessageId(7))]);
+        assert!(!posted.answered);
+        assert!(board.close(id, d.fingerprint).is_none());
+        assert!(board.open(id, &d), "asked again after it was closed");
+    }
+
+    #[test]
+    fn an_answered_decision_stays_answered_after_it_leaves_the_screen() {
+        let board = Board::default();
+        let id = SessionId::new();
+        let d = decision("Proceed?");
+        board.open(id, &d);
+        assert!(!board.is_answered(id, d.fingerprint));
+        board.mark_answered(id, &d);
+        assert!(board.is_answered(id, d.fingerprint));
+        assert!(board.close(id, d.fingerprint).unwrap().answered);
+        assert!(board.close(id, d.fingerprint).is_none(), "closed once");
+        assert!(board.is_answered(id, d.fingerprint), "a late second tap");
+        assert!(board.open(id, &d), "the same question asked again");
+        assert!(!board.is_answered(id, d.fingerprint));
+        let other = decision("Overwrite?");
+        assert!(board.open(id, &other));
+        assert!(!board.is_answered(id, d.fingerprint));
     }
 }

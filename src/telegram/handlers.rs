@@ -517,7 +517,7 @@ impl Tap<'_> {
         let ctx = self.ctx;
         let _one_at_a_time = ctx.answering.lock().await;
         if ctx.board.is_answered(id, fingerprint) {
-            return Ok(CLOSED.to_owned());
+            return Ok("This prompt was already answered.".to_owned());
         }
         let record = ctx.run(move |m| m.get_by_id(id)).await?;
         live(&record)?;
