@@ -1,0 +1,469 @@
+//! End to end: pending decisions. The real `tgmux run` binary against the
+//! loopback Bot API and a throw-away tmux server, with fake agents that draw
+//! a prompt and log what they were answered (tests/support/agents).
+//!
+//! Every step waits on an event (a message, an edit, a tap's answer, a line
+//! in the agent's log). Where a test proves that keys were NOT sent, it does
+//! so without sleeping: it answers the prompt properly afterwards and checks
+//! that the log shows that answer alone (stray keys would have answered or
+//! been typed first). Only the restart test needs a settle window, to show
+//! that a second message does not come.
+
+mod support;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use support::bot::{ALICE, BotProcess, BotSetup, MALLORY, WAIT, ask, tap};
+use support::botapi::{BotApi, SentMessage};
+use support::tmux::TmuxSandbox;
+use support::{agent, sh_quote};
+
+/// A running bot whose agent is `script` logging to `answers.log`.
+struct Rig {
+    api: BotApi,
+    sandbox: TmuxSandbox,
+    setup: BotSetup,
+    bot: Option<BotProcess>,
+    log: PathBuf,
+}
+
+impl Rig {
+    /// Starts the bot with `script` as its agent, given `arg` or else the
+    /// path of the answer log, and waits for its start-up message.
+    async fn start(script: &str, arg: Option<&str>) -> Rig {
+        let api = BotApi::start().await;
+        let sandbox = TmuxSandbox::new();
+        let log = sandbox.path("answers.log");
+        let arg = arg.map_or_else(|| sh_quote(&log), sh_quote);
+        let setup = BotSetup::new(&sandbox, format!("{} {arg}", sh_quote(agent(script))));
+        let bot = BotProcess::start(&api, &sandbox, &setup);
+        api.wait_for_message(WAIT, |m| m.text.contains("tgmux started"))
+            .await;
+        Rig {
+            api,
+            sandbox,
+            setup,
+            bot: Some(bot),
+            log,
+        }
+    }
+
+    /// A bot running `ask.sh`.
+    async fn ask() -> Rig {
+        Rig::start("ask.sh", None).await
+    }
+
+    /// Stops the bot with SIGTERM and starts it again on the same data; waits
+    /// for the new start-up message. Returns the highest message id before it.
+    async fn restart(&mut self) -> i32 {
+        let status = self.bot.take().expect("running").stop();
+        assert!(status.success(), "tgmux exited with {status}");
+        let mark = last_id(&self.api);
+        self.bot = Some(BotProcess::start(&self.api, &self.sandbox, &self.setup));
+        self.api
+            .wait_for_message(WAIT, |m| {
+                m.message_id > mark && m.text.contains("tgmux started")
+            })
+            .await;
+        mark
+    }
+
+    /// `/new webapp`, then the decision message the agent's prompt brings.
+    async fn new_decision(&self) -> SentMessage {
+        ask(&self.api, ALICE, "/new webapp", |m| {
+            m.text.contains("started")
+        })
+        .await;
+        self.decision_after(0).await
+    }
+
+    /// The first decision message to Alice with an id above `mark`.
+    async fn decision_after(&self, mark: i32) -> SentMessage {
+        self.api
+            .wait_for_message(WAIT, |m| {
+                m.chat_id == ALICE && m.message_id > mark && is_decision(m)
+            })
+            .await
+    }
+
+    /// What the agent logged so far.
+    fn answers(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until the agent's log satisfies `pred`; returns it.
+    async fn wait_for_answers(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        wait_for(what, || {
+            let log = self.answers();
+            pred(&log).then_some(log)
+        })
+        .await
+    }
+
+    /// Presses keys in the session's pane directly, as someone at the terminal.
+    fn keys_in_pane(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "=webapp:"];
+        args.extend_from_slice(keys);
+        let out = self.sandbox.tmux(&args);
+        assert!(out.status.success(), "send-keys: {out:?}");
+    }
+
+    fn pane(&self) -> String {
+        let out = self.sandbox.tmux(&["capture-pane", "-p", "-t", "=webapp:"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Shows that nothing stray reached ask.sh after its prompt was answered:
+    /// a line typed at its idle prompt is logged exactly as typed.
+    async fn typed_line_arrives_alone(&self) -> String {
+        self.keys_in_pane(&["-l", "end"]);
+        self.keys_in_pane(&["Enter"]);
+        self.wait_for_answers("the typed line", |log| log.contains("line "))
+            .await
+    }
+}
+
+fn is_decision(m: &SentMessage) -> bool {
+    m.text.contains("is waiting for you")
+}
+
+fn last_id(api: &BotApi) -> i32 {
+    api.sent_messages()
+        .iter()
+        .map(|m| m.message_id)
+        .max()
+        .unwrap_or(0)
+}
+
+fn labels(m: &SentMessage) -> Vec<String> {
+    m.buttons().into_iter().map(|(text, _)| text).collect()
+}
+
+/// The callback data of the button whose text contains `label`.
+fn data_of(m: &SentMessage, label: &str) -> String {
+    m.buttons()
+        .into_iter()
+        .find(|(text, _)| text.contains(label))
+        .unwrap_or_else(|| panic!("no button {label:?} on {:?}", m.buttons()))
+        .1
+}
+
+/// Polls `check` every 20 ms until it yields, for at most [`WAIT`].
+async fn wait_for<T>(what: &str, check: impl Fn() -> Option<T>) -> T {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(found) = check() {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_decision_arrives_with_one_button_per_option() {
+    let rig = Rig::ask().await;
+    let d = rig.new_decision().await;
+    assert!(
+        d.visible.contains("webapp is waiting for you"),
+        "{}",
+        d.visible
+    );
+    assert!(
+        d.visible.contains("Do you want to proceed?"),
+        "{}",
+        d.visible
+    );
+    assert!(
+        d.visible.contains("echo accepted > approved.txt"),
+        "the context: {}",
+        d.visible
+    );
+    assert_eq!(
+        labels(&d),
+        [
+            "⭐ Yes",
+            "Yes, and don't ask again for echo commands in this folder",
+            "No, and tell Claude what to do differently",
+            "👁 Peek",
+        ]
+    );
+    let kinds: Vec<String> = d
+        .buttons()
+        .into_iter()
+        .map(|(_, data)| data.split(':').take(2).collect::<Vec<_>>().join(":"))
+        .collect();
+    assert_eq!(kinds, ["1:a", "1:a", "1:a", "1:p"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tap_answers_the_prompt_and_the_message_says_so() {
+    let rig = Rig::ask().await;
+    let d = rig.new_decision().await;
+    let answer = tap(&rig.api, ALICE, d.message_id, "Yes, and don't ask").await;
+    assert_eq!(
+        answer.text.as_deref(),
+        Some("Sent: Yes, and don't ask again for echo commands in this folder")
+    );
+    assert!(!answer.show_alert);
+    rig.wait_for_answers("the agent's answer", |log| !log.is_empty())
+        .await;
+    assert_eq!(rig.answers(), "chose a 2\n");
+    let edited = rig.api.message(d.message_id).unwrap();
+    assert!(edited.buttons().is_empty(), "{:?}", edited.buttons());
+    assert!(
+        edited.visible.contains("Do you want to proceed?")
+            && edited.visible.contains("→ Yes, and don't ask again")
+            && edited.visible.contains("by User1111"),
+        "{}",
+        edited.visible
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stale_tap_after_the_prompt_changed_sends_nothing() {
+    let rig = Rig::ask().await;
+    let old = rig.new_decision().await;
+    let old_yes = data_of(&old, "Yes");
+    rig.keys_in_pane(&["r"]);
+    let new = rig.decision_after(old.message_id).await;
+    assert!(
+        new.visible
+            .contains("Do you want to make this edit to main.rs?"),
+        "{}",
+        new.visible
+    );
+
+    // A phone that still shows the old buttons.
+    let id = rig.api.tap(ALICE, old.message_id, &old_yes);
+    let answer = rig.api.wait_for_callback_answer(&id, WAIT).await;
+    assert_eq!(
+        answer.text.as_deref(),
+        Some("This prompt is no longer open."),
+        "{answer:?}"
+    );
+    assert_eq!(rig.answers(), "");
+    assert!(
+        rig.api
+            .message(old.message_id)
+            .unwrap()
+            .buttons()
+            .is_empty()
+    );
+
+    // Had the stale tap typed `1`, prompt b would have been answered with it.
+    tap(&rig.api, ALICE, new.message_id, "No").await;
+    rig.wait_for_answers("the answer to prompt b", |log| !log.is_empty())
+        .await;
+    assert_eq!(rig.answers(), "chose b 2\n");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_quick_taps_give_one_answer() {
+    let rig = Rig::ask().await;
+    let d = rig.new_decision().await;
+    let first = rig
+        .api
+        .tap_button(ALICE, d.message_id, "Yes, and don't ask");
+    let second = rig
+        .api
+        .tap_button(ALICE, d.message_id, "Yes, and don't ask");
+    let first = rig.api.wait_for_callback_answer(&first, WAIT).await;
+    let second = rig.api.wait_for_callback_answer(&second, WAIT).await;
+    let mut texts = [first.text, second.text].map(Option::unwrap_or_default);
+    texts.sort();
+    assert_eq!(
+        texts,
+        [
+            "Sent: Yes, and don't ask again for echo commands in this folder",
+            "This prompt was already answered.",
+        ]
+    );
+    // A second `2` would show at the start of the next line typed.
+    let log = rig.typed_line_arrives_alone().await;
+    assert_eq!(log, "chose a 2\nline end\n");
+    let edited = rig.api.message(d.message_id).unwrap();
+    assert!(
+        edited.visible.contains("by User1111"),
+        "a late tap must not undo the answer: {}",
+        edited.visible
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_in_the_terminal_updates_the_phone() {
+    let rig = Rig::ask().await;
+    let d = rig.new_decision().await;
+    rig.keys_in_pane(&["1"]);
+    let edited = rig
+        .api
+        .wait_for_edit(d.message_id, WAIT, |m| {
+            m.visible.contains("answered in the terminal")
+        })
+        .await;
+    assert!(edited.buttons().is_empty(), "{:?}", edited.buttons());
+    assert!(edited.visible.contains("Do you want to proceed?"));
+    assert_eq!(rig.answers(), "chose a 1\n");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_that_exits_is_reported_with_its_status() {
+    let rig = Rig::start("exit.sh", Some("3")).await;
+    ask(&rig.api, ALICE, "/new webapp", |m| {
+        m.text.contains("started")
+    })
+    .await;
+    wait_for("exit.sh to say goodbye", || {
+        rig.pane().contains("exiting with 3").then_some(())
+    })
+    .await;
+    rig.keys_in_pane(&["Enter"]);
+    let stopped = rig
+        .api
+        .wait_for_message(WAIT, |m| m.text.contains("stopped ("))
+        .await;
+    assert!(
+        stopped.visible.contains("webapp stopped (exit 3)"),
+        "{}",
+        stopped.visible
+    );
+    assert!(
+        stopped.visible.contains("exiting with 3"),
+        "the last lines: {}",
+        stopped.visible
+    );
+    assert!(
+        !stopped.visible.contains("Pane is dead"),
+        "tmux's banner is not the agent's output: {}",
+        stopped.visible
+    );
+    let labels = labels(&stopped);
+    assert!(
+        labels.iter().any(|l| l.contains("Peek")) && labels.iter().any(|l| l.contains("Resume")),
+        "{labels:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restart_pushes_a_pending_decision_exactly_once() {
+    let mut rig = Rig::ask().await;
+    let before = rig.new_decision().await;
+    let mark = rig.restart().await;
+    let again = rig.decision_after(mark).await;
+    assert_eq!(again.text, before.text, "the same prompt");
+    assert_eq!(again.buttons(), before.buttons(), "the same buttons");
+    // Settle window: the watcher looks every 250 ms and the throttle lets one
+    // message a second through, so a duplicate would arrive well within 2.5 s.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let pushed: Vec<i32> = rig
+        .api
+        .sent_messages()
+        .iter()
+        .filter(|m| m.message_id > mark && is_decision(m))
+        .map(|m| m.message_id)
+        .collect();
+    assert_eq!(pushed, [again.message_id], "{}", rig.api.dump());
+
+    // The buttons pushed by the new process work.
+    tap(&rig.api, ALICE, again.message_id, "⭐ Yes").await;
+    rig.wait_for_answers("the answer", |log| !log.is_empty())
+        .await;
+    assert_eq!(rig.answers(), "chose a 1\n");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cursor_menu_is_answered_with_arrow_keys() {
+    let rig = Rig::start("pick.sh", None).await;
+    let d = rig.new_decision().await;
+    assert!(
+        d.visible
+            .contains("Is this a project you created or one you trust?"),
+        "{}",
+        d.visible
+    );
+    assert_eq!(
+        labels(&d),
+        [
+            "⭐ No, exit",
+            "Yes, I trust this folder",
+            "Yes, and remember this choice",
+            "👁 Peek",
+        ]
+    );
+    tap(&rig.api, ALICE, d.message_id, "remember").await;
+    let log = rig
+        .wait_for_answers("the choice", |log| !log.is_empty())
+        .await;
+    assert_eq!(log, "chose Yes, and remember this choice\n");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_option_that_wants_an_explanation_asks_for_a_reply() {
+    let rig = Rig::ask().await;
+    let d = rig.new_decision().await;
+    tap(&rig.api, ALICE, d.message_id, "No, and tell Claude").await;
+    let prompt = rig
+        .api
+        .wait_for_message(WAIT, |m| m.text.contains("reply to this message"))
+        .await;
+    assert!(
+        prompt.visible.starts_with("✍️ webapp"),
+        "{}",
+        prompt.visible
+    );
+    let call = rig
+        .api
+        .wait_for_call("sendMessage", WAIT, |c| {
+            c.body["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("reply to this message"))
+        })
+        .await;
+    assert_eq!(
+        call.body["reply_markup"]["force_reply"],
+        serde_json::json!(true),
+        "{}",
+        call.body
+    );
+    assert_eq!(rig.answers(), "chose a 3\n");
+
+    rig.api.reply_text(
+        ALICE,
+        "write it to a temp file; then move it",
+        prompt.message_id,
+    );
+    let log = rig
+        .wait_for_answers("the reply", |log| log.contains("reply "))
+        .await;
+    assert_eq!(
+        log,
+        "chose a 3\nreply write it to a temp file; then move it\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_strangers_tap_sends_no_keys() {
+    let rig = Rig::ask().await;
+    let d = rig.new_decision().await;
+    let id = rig
+        .api
+        .tap_button(MALLORY, d.message_id, "Yes, and don't ask");
+    let answer = rig.api.wait_for_callback_answer(&id, WAIT).await;
+    assert_eq!(answer.text, None, "{answer:?}");
+    assert_eq!(labels(&rig.api.message(d.message_id).unwrap()).len(), 4);
+    assert!(
+        rig.bot
+            .as_ref()
+            .unwrap()
+            .log()
+            .contains("refused a button tap")
+    );
+
+    // Had Mallory's tap typed `2`, Alice's `1` would find no prompt.
+    tap(&rig.api, ALICE, d.message_id, "⭐ Yes").await;
+    let log = rig
+        .wait_for_answers("Alice's answer", |log| !log.is_empty())
+        .await;
+    assert_eq!(log, "chose a 1\n");
+}
