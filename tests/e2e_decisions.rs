@@ -235,7 +235,13 @@ async fn a_stale_tap_after_the_prompt_changed_sends_nothing() {
         new.visible
     );
 
-    // A phone that still shows the old buttons.
+    // The old message says what became of it...
+    rig.api
+        .wait_for_edit(old.message_id, WAIT, |m| {
+            m.visible.contains("replaced by a new question") && m.buttons().is_empty()
+        })
+        .await;
+    // ...but a phone may still show the old buttons.
     let id = rig.api.tap(ALICE, old.message_id, &old_yes);
     let answer = rig.api.wait_for_callback_answer(&id, WAIT).await;
     assert_eq!(
@@ -466,4 +472,26 @@ async fn a_strangers_tap_sends_no_keys() {
         .wait_for_answers("Alice's answer", |log| !log.is_empty())
         .await;
     assert_eq!(log, "chose a 1\n");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_that_dies_with_a_question_open_retires_its_buttons() {
+    let rig = Rig::ask().await;
+    let decision = rig.new_decision().await;
+    rig.keys_in_pane(&["C-c"]);
+    let stopped = rig
+        .api
+        .wait_for_message(WAIT, |m| m.text.contains("stopped ("))
+        .await;
+    assert!(
+        stopped.visible.contains("webapp stopped"),
+        "{}",
+        stopped.visible
+    );
+    rig.api
+        .wait_for_edit(decision.message_id, WAIT, |m| {
+            m.visible.contains("the agent stopped") && m.buttons().is_empty()
+        })
+        .await;
+    assert_eq!(rig.answers(), "");
 }

@@ -110,6 +110,14 @@ impl Board {
         }
     }
 
+    /// Forgets the session's decision (its agent stopped), returning it if no
+    /// tap had answered it.
+    pub fn close_session(&self, session: SessionId) -> Option<Posted> {
+        self.lock()
+            .remove(&session)
+            .filter(|p| !p.answered && !p.closed)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, Posted>> {
         self.open.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -170,5 +178,21 @@ mod tests {
         let other = decision("Overwrite?");
         assert!(board.open(id, &other));
         assert!(!board.is_answered(id, d.fingerprint));
+    }
+
+    #[test]
+    fn closing_a_session_returns_only_an_unanswered_decision() {
+        let board = Board::default();
+        let (web, api) = (SessionId::new(), SessionId::new());
+        let open = decision("Proceed?");
+        board.open(web, &open);
+        board.open(api, &open);
+        board.mark_answered(api, &open);
+        assert!(board.close_session(web).is_some());
+        assert!(board.close_session(web).is_none(), "forgotten");
+        assert!(
+            board.close_session(api).is_none(),
+            "a tap already answered it"
+        );
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use teloxide::types::{ChatId, InlineKeyboardMarkup};
 use tokio::sync::mpsc::UnboundedReceiver;
 
+use super::board::Posted;
 use super::callback::Action;
 use super::{Ctx, TgBot, render, send};
 use crate::session::SessionRecord;
@@ -51,22 +52,18 @@ async fn notify(bot: &TgBot, ctx: &Ctx, event: Event) {
         Event::DecisionClosed {
             session,
             fingerprint,
+            replaced,
         } => {
             let Some(posted) = ctx.board.close(session.id, fingerprint) else {
                 return;
             };
-            if posted.answered {
-                return;
-            }
-            let text = format!(
-                "☑️ <b>{}</b>: {}\n→ answered in the terminal",
-                render::escape(session.name.as_str()),
-                render::escape(&posted.decision.question),
-            );
-            for (chat, message) in posted.messages {
-                if let Err(e) = send::edit(bot, chat, message, &text, None).await {
-                    tracing::warn!("could not update a decision message: {e}");
-                }
+            if !posted.answered {
+                let how = if replaced {
+                    "replaced by a new question"
+                } else {
+                    "answered in the terminal"
+                };
+                retire(bot, &session, posted, how).await;
             }
         }
         Event::TurnFinished { session, tail } => {
@@ -93,9 +90,11 @@ async fn notify(bot: &TgBot, ctx: &Ctx, event: Event) {
                 format!("{} stopped ({status})", render::head(&session)),
                 &tail,
             );
+            retire_open(bot, ctx, &session).await;
             broadcast(bot, ctx, &text, Some(peek_resume(&session))).await;
         }
         Event::Errored { session, error } => {
+            retire_open(bot, ctx, &session).await;
             let text = format!(
                 "{} errored: {}",
                 render::head(&session),
@@ -104,6 +103,9 @@ async fn notify(bot: &TgBot, ctx: &Ctx, event: Event) {
             broadcast(bot, ctx, &text, Some(peek_resume(&session))).await;
         }
         Event::ServerGone { stopped } => {
+            for session in &stopped {
+                retire_open(bot, ctx, session).await;
+            }
             let names: Vec<String> = stopped
                 .iter()
                 .map(|r| render::escape(r.name.as_str()))
@@ -123,6 +125,27 @@ async fn notify(bot: &TgBot, ctx: &Ctx, event: Event) {
                 })
                 .collect::<Vec<_>>();
             broadcast(bot, ctx, &text, Some(InlineKeyboardMarkup::new(rows))).await;
+        }
+    }
+}
+
+/// Takes the buttons off a decision whose agent is no longer running.
+async fn retire_open(bot: &TgBot, ctx: &Ctx, session: &SessionRecord) {
+    if let Some(posted) = ctx.board.close_session(session.id) {
+        retire(bot, session, posted, "the agent stopped").await;
+    }
+}
+
+/// Edits every message showing `posted` to say how it ended, without buttons.
+async fn retire(bot: &TgBot, session: &SessionRecord, posted: Posted, how: &str) {
+    let text = format!(
+        "☑️ <b>{}</b>: {}\n→ {how}",
+        render::escape(session.name.as_str()),
+        render::escape(&render::truncate(&posted.decision.question, 500)),
+    );
+    for (chat, message) in posted.messages {
+        if let Err(e) = send::edit(bot, chat, message, &text, None).await {
+            tracing::warn!("could not update a decision message: {e}");
         }
     }
 }

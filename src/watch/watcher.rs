@@ -30,10 +30,12 @@ pub enum Event {
         session: SessionRecord,
         decision: Decision,
     },
-    /// The question is gone from the screen (answered here or in the terminal).
+    /// The question is gone from the screen: answered (by a tap or in the
+    /// terminal), or `replaced` by another question.
     DecisionClosed {
         session: SessionRecord,
         fingerprint: Fingerprint,
+        replaced: bool,
     },
     /// The agent went from working to waiting for a new instruction.
     TurnFinished {
@@ -210,6 +212,7 @@ impl Watcher {
                 events.push(Event::DecisionClosed {
                     session,
                     fingerprint,
+                    replaced: now_open.is_some(),
                 });
             }
             if let Screen::Decision(decision) = &verdict {
@@ -422,6 +425,7 @@ mod tests {
             Event::DecisionClosed {
                 session,
                 fingerprint: closed,
+                replaced: false,
             },
         ] = events.as_slice()
         else {
@@ -444,7 +448,11 @@ mod tests {
         f.screen(&prompt("a").replace("2. No", "2. No, and stop"));
         let events = f.tick();
         let [
-            Event::DecisionClosed { fingerprint, .. },
+            Event::DecisionClosed {
+                fingerprint,
+                replaced: true,
+                ..
+            },
             Event::DecisionOpened { decision, .. },
         ] = events.as_slice()
         else {
