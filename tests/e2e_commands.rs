@@ -49,8 +49,7 @@ async fn new_then_ls_shows_the_session() {
 
     let list = ask(&api, ALICE, "/ls", |_| true).await;
     assert!(list.visible.contains("webapp"), "{}", list.visible);
-    let out = sandbox.tmux(&["has-session", "-t", "=webapp"]);
-    assert!(out.status.success(), "the tmux session exists");
+    assert!(sandbox.has_session("webapp"));
 }
 
 /// The lines `record.sh` wrote, once there are `n` of them.
@@ -178,12 +177,7 @@ async fn stop_resume_and_remove_through_buttons() {
         m.text.contains("started in")
     })
     .await;
-    let alive = || {
-        sandbox
-            .tmux(&["has-session", "-t", "=webapp"])
-            .status
-            .success()
-    };
+    let alive = || sandbox.has_session("webapp");
 
     let answer = tap(&api, ALICE, started.message_id, "Stop").await;
     assert!(!answer.show_alert, "{:?}", answer.text);
@@ -266,12 +260,7 @@ async fn strangers_change_nothing() {
         vec!["after".to_owned()],
         "nothing of Mallory's reached the pane"
     );
-    assert!(
-        sandbox
-            .tmux(&["has-session", "-t", "=webapp"])
-            .status
-            .success()
-    );
+    assert!(sandbox.has_session("webapp"));
     let to_mallory: Vec<_> = api.sent_messages()[before..]
         .iter()
         .filter(|m| m.chat_id == MALLORY)

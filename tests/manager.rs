@@ -90,12 +90,7 @@ fn create_list_send_capture_stop_resume_decommission() {
 
     let stopped = m.stop("webapp").unwrap();
     assert_eq!(stopped.state, SessionState::Stopped);
-    assert!(
-        !s.sandbox
-            .tmux(&["has-session", "-t", "=webapp"])
-            .status
-            .success()
-    );
+    assert!(!s.sandbox.has_session("webapp"));
     let err = m.send_text("webapp", "x").unwrap_err();
     assert!(err.to_string().contains("stopped"), "{err}");
 
@@ -108,12 +103,7 @@ fn create_list_send_capture_stop_resume_decommission() {
 
     let gone = m.decommission("webapp").unwrap();
     assert_eq!(gone.state, SessionState::Decommissioned);
-    assert!(
-        !s.sandbox
-            .tmux(&["has-session", "-t", "=webapp"])
-            .status
-            .success()
-    );
+    assert!(!s.sandbox.has_session("webapp"));
     assert!(
         s.root.join("webapp").is_dir(),
         "the folder is never deleted"
@@ -235,13 +225,7 @@ fn reconcile_adopts_sessions_started_by_hand() {
     assert!(by_hand.adopted);
     assert_eq!(by_hand.state, SessionState::Active);
     assert_eq!(by_hand.folder, PathBuf::from(folder));
-    assert!(
-        s.sandbox
-            .tmux(&["has-session", "-t", "=odd-name_1"])
-            .status
-            .success(),
-        "renamed in tmux"
-    );
+    assert!(s.sandbox.has_session("odd-name_1"), "renamed in tmux");
     // Adopted sessions are managed like any other.
     s.manager.stop("odd").unwrap();
     assert!(s.manager.reconcile().unwrap().adopted.is_empty());

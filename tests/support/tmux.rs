@@ -64,6 +64,13 @@ impl TmuxSandbox {
             .expect("run tmux")
     }
 
+    /// Whether a session named exactly `name` exists on the sandbox server.
+    pub fn has_session(&self, name: &str) -> bool {
+        self.tmux(&["has-session", "-t", &format!("={name}")])
+            .status
+            .success()
+    }
+
     /// Where tmux puts the socket file (it leaves it behind on kill-server).
     fn socket_path(&self) -> Option<PathBuf> {
         let uid = std::fs::metadata(self.dir()).ok()?.uid();
