@@ -95,6 +95,20 @@ async fn send_and_replies_arrive_byte_for_byte() {
     expected.push("no name given;".into());
     expected.push("typed as a reply".into());
     assert_eq!(typed(&sandbox, expected.len()), expected);
+
+    // A list of several sessions is about none: a reply to it types nowhere.
+    ask(&api, ALICE, "/new webapp", |m| {
+        m.text.contains("started in")
+    })
+    .await;
+    let list = ask(&api, ALICE, "/ls", |_| true).await;
+    assert!(list.visible.contains("webapp-2"), "{}", list.visible);
+    let mark = api.reply_text(ALICE, "to the list", list.message_id);
+    api.wait_for_message(WAIT, |m| {
+        m.message_id > mark && m.visible.contains("not about one session")
+    })
+    .await;
+    assert_eq!(typed(&sandbox, expected.len()), expected);
 }
 
 #[tokio::test(flavor = "multi_thread")]

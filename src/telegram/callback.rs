@@ -36,6 +36,19 @@ pub enum CallbackError {
 }
 
 impl Action {
+    /// The session the button acts on.
+    pub fn session(self) -> SessionId {
+        match self {
+            Action::Peek(id)
+            | Action::Stop(id)
+            | Action::Resume(id)
+            | Action::Remove(id)
+            | Action::RemoveConfirmed(id)
+            | Action::RemoveCancelled(id) => id,
+            Action::Answer { session, .. } => session,
+        }
+    }
+
     pub fn encode(self) -> String {
         let data = match self {
             Action::Peek(id) => format!("{VERSION}:p:{}", id.simple()),

@@ -4,7 +4,10 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, InlineKeyboardMarkup, MaybeInaccessibleMessage, MessageId, User};
+use teloxide::types::{
+    ChatId, InlineKeyboardButtonKind, InlineKeyboardMarkup, MaybeInaccessibleMessage, MessageId,
+    User,
+};
 
 use super::auth::PairOutcome;
 use super::callback::Action;
@@ -315,24 +318,53 @@ async fn type_into(ctx: &Ctx, query: String, text: String) -> Result<Reply, Sess
 
 /// A reply to one of our messages: the session it was about gets the text.
 async fn reply_to_session(ctx: &Ctx, original: &Message, text: &str) -> Reply {
-    let Some(name) = session_named_in(original) else {
-        return Reply::text("That message is not about a session; use /send NAME text.");
+    let Some(session) = session_of(original) else {
+        return Reply::text("That message is not about one session; use /send NAME text.");
     };
-    type_into(ctx, name, text.to_owned())
+    let query = match session {
+        About::Id(id) => id.to_string(),
+        About::Name(name) => name,
+    };
+    type_into(ctx, query, text.to_owned())
         .await
         .unwrap_or_else(|e| Reply::error(&e))
 }
 
-/// Every message tgmux sends about a session starts with an emoji and its name.
-fn session_named_in(message: &Message) -> Option<String> {
+/// Which session a message of ours is about.
+enum About {
+    Id(SessionId),
+    Name(String),
+}
+
+/// The session a bot message is about: the one its buttons act on, or, for
+/// a message without buttons, the name every such message starts with after
+/// its emoji. A message whose buttons act on several sessions (`/ls`) is
+/// about none.
+fn session_of(message: &Message) -> Option<About> {
+    let mut ids: Vec<SessionId> = message
+        .reply_markup()
+        .into_iter()
+        .flat_map(|kb| kb.inline_keyboard.iter().flatten())
+        .filter_map(|button| match &button.kind {
+            InlineKeyboardButtonKind::CallbackData(data) => Action::decode(data).ok(),
+            _ => None,
+        })
+        .map(Action::session)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    match ids.as_slice() {
+        [one] => return Some(About::Id(*one)),
+        [_, _, ..] => return None,
+        [] => {}
+    }
     let text = message.text().or(message.caption())?;
-    let first_line = text.lines().next()?;
-    let mut words = first_line.split_whitespace();
+    let mut words = text.lines().next()?.split_whitespace();
     words.next()?;
     let name = words.next()?.trim_end_matches(':');
     crate::session::SessionName::parse(name)
         .ok()
-        .map(|n| n.to_string())
+        .map(|n| About::Name(n.to_string()))
 }
 
 async fn session_op(
