@@ -20,11 +20,6 @@ impl SessionId {
     pub fn simple(&self) -> String {
         self.0.simple().to_string()
     }
-
-    /// The first 8 hex digits, for display.
-    pub fn short(&self) -> String {
-        self.simple()[..8].to_owned()
-    }
 }
 
 impl Default for SessionId {
@@ -135,6 +130,5 @@ mod tests {
         let id = SessionId::new();
         assert_eq!(id.to_string().parse::<SessionId>().unwrap(), id);
         assert_eq!(id.simple().parse::<SessionId>().unwrap(), id);
-        assert_eq!(id.short().len(), 8);
     }
 }

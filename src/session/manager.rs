@@ -62,14 +62,6 @@ impl Manager {
         self.tmux.as_ref()
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
-    pub fn settings(&self) -> &Settings {
-        &self.settings
-    }
-
     /// Turns what a user typed into a folder inside the allowed roots:
     /// nothing means the first root, `~/x` is under home, a relative path is
     /// under the first root. The result is canonical, so `..` and symlinks

@@ -151,7 +151,7 @@ mod tests {
         assert_eq!(resolve(&records, "API").unwrap().name.as_str(), "api");
         let id = records[1].id;
         assert_eq!(resolve(&records, &id.to_string()).unwrap().id, id);
-        assert_eq!(resolve(&records, &id.short()).unwrap().id, id);
+        assert_eq!(resolve(&records, &id.simple()[..8]).unwrap().id, id);
         match resolve(&records, "web") {
             Err(AddressError::Ambiguous { matches, .. }) => {
                 assert_eq!(matches, vec!["webapp", "webapp-2"])

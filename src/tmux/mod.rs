@@ -29,29 +29,6 @@ pub enum Key {
 }
 
 impl Key {
-    /// Parses a key as a user would write it: `Enter`, `Up`, `Esc`, `C-c`, or one character.
-    pub fn parse(word: &str) -> Option<Key> {
-        let named = match word.to_ascii_lowercase().as_str() {
-            "up" => Key::Up,
-            "down" => Key::Down,
-            "left" => Key::Left,
-            "right" => Key::Right,
-            "enter" | "return" => Key::Enter,
-            "esc" | "escape" => Key::Escape,
-            "tab" => Key::Tab,
-            "bspace" | "backspace" => Key::Backspace,
-            "c-c" | "ctrl-c" | "^c" => Key::CtrlC,
-            _ => {
-                let mut chars = word.chars();
-                return match (chars.next(), chars.next()) {
-                    (Some(c), None) if !c.is_control() => Some(Key::Char(c)),
-                    _ => None,
-                };
-            }
-        };
-        Some(named)
-    }
-
     /// The tmux `send-keys` name of a named key; `None` for a literal character.
     pub fn tmux_name(self) -> Option<&'static str> {
         Some(match self {
