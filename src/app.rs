@@ -29,8 +29,23 @@ const LIMITS: Limits = Limits {
     messages_per_sec_overall: 30,
 };
 
-/// Variables a session must not inherit from the bot.
-const WITHHELD_ENV: &[&str] = &["TELEGRAM_BOT_TOKEN", "TMUX", "TMUX_PANE"];
+/// Variables a session must not inherit from the bot: the token (an agent
+/// has no business with it), and what describes the bot's own terminal and
+/// shell rather than the pane tmux gives the agent.
+const WITHHELD_ENV: &[&str] = &[
+    "TELEGRAM_BOT_TOKEN",
+    "TMUX",
+    "TMUX_PANE",
+    "TERM",
+    "TERM_PROGRAM",
+    "TERM_PROGRAM_VERSION",
+    "COLUMNS",
+    "LINES",
+    "PWD",
+    "OLDPWD",
+    "SHLVL",
+    "_",
+];
 
 /// Why `tgmux run` could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]

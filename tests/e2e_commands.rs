@@ -435,3 +435,31 @@ async fn a_notification_survives_network_errors() {
         .count();
     assert_eq!(failed, 3, "{}", api.dump());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sessions_inherit_the_environment_but_not_the_token() {
+    let api = BotApi::start().await;
+    let sandbox = TmuxSandbox::new();
+    let out = sandbox.path("env.txt");
+    let script = format!(
+        "printf '%s|%s|%s\\n' \"${{TELEGRAM_BOT_TOKEN:-none}}\" \"$TGMUX_PROBE\" \"$TERM\" > {}; exec cat",
+        sh_quote(&out)
+    );
+    let mut setup = BotSetup::new(&sandbox, format!("sh -c {}", sh_quote(&script)));
+    setup.env = vec![
+        ("TGMUX_PROBE".into(), "from the bot".into()),
+        ("TERM".into(), "bot-terminal".into()),
+    ];
+    let _bot = BotProcess::start(&api, &sandbox, &setup);
+    api.wait_for_message(WAIT, |m| m.text.contains("tgmux started"))
+        .await;
+    ask(&api, ALICE, "/new webapp", |m| {
+        m.text.contains("started in")
+    })
+    .await;
+    let line = support::wait_for_lines(&out, 1).remove(0);
+    let fields: Vec<&str> = line.split('|').collect();
+    assert_eq!(fields[0], "none", "the token is withheld");
+    assert_eq!(fields[1], "from the bot");
+    assert_ne!(fields[2], "bot-terminal", "tmux sets TERM for the pane");
+}

@@ -29,6 +29,8 @@ pub struct BotSetup {
     pub root: PathBuf,
     pub agent: String,
     pub allowed: String,
+    /// More variables for the bot's environment.
+    pub env: Vec<(String, String)>,
 }
 
 impl BotSetup {
@@ -41,6 +43,7 @@ impl BotSetup {
             root,
             agent: agent.into(),
             allowed: ALICE.to_string(),
+            env: Vec::new(),
         }
     }
 }
@@ -65,6 +68,7 @@ impl BotProcess {
             .env("TGMUX_ROOTS", &setup.root)
             .env("TGMUX_AGENT", &setup.agent)
             .env("RUST_LOG", "info,tgmux=debug")
+            .envs(setup.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(stderr)
