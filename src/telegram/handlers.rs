@@ -14,7 +14,9 @@ use super::callback::Action;
 use super::command::{Command, split_first_word};
 use super::{Ctx, TgBot, render, send};
 use crate::config::UserId;
-use crate::session::{SessionError, SessionId, SessionRecord, SessionState};
+use crate::session::{
+    Decision, DecisionOption, SessionError, SessionId, SessionRecord, SessionState,
+};
 use crate::watch::screen::{Screen, classify};
 
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
@@ -545,37 +547,26 @@ impl Tap<'_> {
         option: usize,
         original: Option<&MaybeInaccessibleMessage>,
     ) -> Result<String, SessionError> {
-        const CLOSED: &str = "This prompt is no longer open.";
-        let ctx = self.ctx;
-        let _one_at_a_time = ctx.answering.lock().await;
-        if ctx.board.is_answered(id, fingerprint) {
-            return Ok("This prompt was already answered.".to_owned());
-        }
-        let record = ctx.run(move |m| m.get_by_id(id)).await?;
-        live(&record)?;
-        let name = record.name.to_string();
-        let screen = ctx.run(move |m| Ok(m.tmux().capture(&name, 0)?)).await?;
-        let decision = match classify(&screen) {
-            Screen::Decision(d) if d.fingerprint == fingerprint => d,
-            _ => {
+        let Sent {
+            record,
+            decision,
+            chosen,
+            mut messages,
+        } = match self.send_answer(id, fingerprint, option).await? {
+            Answer::Sent(sent) => *sent,
+            Answer::AlreadyAnswered => return Ok("This prompt was already answered.".to_owned()),
+            Answer::Closed => {
                 let _ = self.close_stale(original).await;
-                return Ok(CLOSED.to_owned());
+                return Ok("This prompt is no longer open.".to_owned());
             }
         };
-        let Some(chosen) = decision.options.get(option).cloned() else {
-            return Ok(CLOSED.to_owned());
-        };
-        let mut messages = ctx.board.mark_answered(id, &decision);
-        let keys = chosen.keys.clone();
-        let name = record.name.to_string();
-        ctx.run(move |m| m.send_keys(&name, &keys)).await?;
         if !messages.contains(&(self.chat, self.message)) {
             messages.push((self.chat, self.message));
         }
         let text = format!(
             "✅ <b>{}</b>: {}\n→ <b>{}</b>, by {} at {} UTC",
             render::escape(record.name.as_str()),
-            render::escape(&decision.question),
+            render::escape(&render::truncate(&decision.question, 500)),
             render::escape(&chosen.label),
             render::escape(&self.who.full_name()),
             Utc::now().format("%H:%M:%S"),
@@ -591,6 +582,41 @@ impl Tap<'_> {
             let _ = send::ask_reply(self.bot, self.chat, &prompt).await;
         }
         Ok(format!("Sent: {}", render::truncate(&chosen.label, 100)))
+    }
+
+    /// Checks the screen and sends the option's keys, one tap at a time so
+    /// two quick taps answer once. Nothing here waits on Telegram.
+    async fn send_answer(
+        &self,
+        id: SessionId,
+        fingerprint: crate::session::Fingerprint,
+        option: usize,
+    ) -> Result<Answer, SessionError> {
+        let ctx = self.ctx;
+        let _one_at_a_time = ctx.answering.lock().await;
+        if ctx.board.is_answered(id, fingerprint) {
+            return Ok(Answer::AlreadyAnswered);
+        }
+        let record = ctx.run(move |m| m.get_by_id(id)).await?;
+        live(&record)?;
+        let name = record.name.to_string();
+        let screen = ctx.run(move |m| Ok(m.tmux().capture(&name, 0)?)).await?;
+        let decision = match classify(&screen) {
+            Screen::Decision(d) if d.fingerprint == fingerprint => d,
+            _ => return Ok(Answer::Closed),
+        };
+        let Some(chosen) = decision.options.get(option).cloned() else {
+            return Ok(Answer::Closed);
+        };
+        let (name, keys) = (record.name.to_string(), chosen.keys.clone());
+        ctx.run(move |m| m.send_keys(&name, &keys)).await?;
+        let messages = ctx.board.mark_answered(id, &decision);
+        Ok(Answer::Sent(Box::new(Sent {
+            record,
+            decision,
+            chosen,
+            messages,
+        })))
     }
 
     /// Takes the buttons off a prompt that is gone.
@@ -610,6 +636,23 @@ impl Tap<'_> {
             .unwrap_or_else(|| "(no longer open)".to_owned());
         send::edit(self.bot, self.chat, self.message, &text, None).await
     }
+}
+
+/// How an attempt to answer a decision ended.
+enum Answer {
+    Sent(Box<Sent>),
+    AlreadyAnswered,
+    /// The screen no longer shows that decision: nothing was sent.
+    Closed,
+}
+
+/// A decision whose chosen option's keys went into the pane.
+struct Sent {
+    record: SessionRecord,
+    decision: Decision,
+    chosen: DecisionOption,
+    /// The messages that show the decision.
+    messages: Vec<(ChatId, MessageId)>,
 }
 
 /// Refuses buttons of removed sessions with a message saying so.
