@@ -99,13 +99,26 @@ impl Command {
 }
 
 /// Splits `/new` arguments: the first word is the folder, the rest the task.
+/// A folder with spaces can be quoted: `/new "my app" fix it`.
 pub fn split_first_word(args: &str) -> (Option<&str>, Option<&str>) {
     let args = args.trim_start();
     if args.is_empty() {
         return (None, None);
     }
-    let end = args.find(char::is_whitespace).unwrap_or(args.len());
-    let (first, rest) = args.split_at(end);
+    let quoted = args
+        .chars()
+        .next()
+        .filter(|q| matches!(q, '"' | '\'' | '“'))
+        .and_then(|open| {
+            let close = if open == '“' { '”' } else { open };
+            let inner = &args[open.len_utf8()..];
+            let end = inner.find(close)?;
+            Some((&inner[..end], &inner[end + close.len_utf8()..]))
+        });
+    let (first, rest) = quoted.unwrap_or_else(|| {
+        let end = args.find(char::is_whitespace).unwrap_or(args.len());
+        args.split_at(end)
+    });
     let rest = rest.trim();
     (Some(first), (!rest.is_empty()).then_some(rest))
 }
@@ -145,6 +158,19 @@ mod tests {
         assert_eq!(
             split_first_word("webapp fix the  bug"),
             (Some("webapp"), Some("fix the  bug"))
+        );
+        assert_eq!(
+            split_first_word("\"my app\" fix it"),
+            (Some("my app"), Some("fix it"))
+        );
+        assert_eq!(split_first_word("'a b'"), (Some("a b"), None));
+        assert_eq!(
+            split_first_word("“phone quotes” go"),
+            (Some("phone quotes"), Some("go"))
+        );
+        assert_eq!(
+            split_first_word("\"unclosed x"),
+            (Some("\"unclosed"), Some("x"))
         );
     }
 
