@@ -105,17 +105,31 @@ impl Watcher {
         events: UnboundedSender<Event>,
         stop: Arc<AtomicBool>,
     ) {
+        let mut last_error = None;
         while !stop.load(Ordering::Relaxed) && !events.is_closed() {
-            match self.tick() {
-                Ok(batch) => {
+            // A bug in one tick must not end watching for good: log it, forget
+            // what was seen (it may be half-updated) and look again.
+            let tick = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.tick()));
+            let error = match tick {
+                Ok(Ok(batch)) => {
                     for event in batch {
                         if events.send(event).is_err() {
                             return;
                         }
                     }
+                    None
                 }
-                Err(e) => tracing::warn!("watcher: {e}"),
+                Ok(Err(e)) => Some(e.to_string()),
+                Err(_) => {
+                    self.seen.clear();
+                    Some("a tick panicked".to_owned())
+                }
+            };
+            // The same failure every tick is logged once, not four times a second.
+            if error.is_some() && error != last_error {
+                tracing::warn!("watcher: {}", error.as_deref().unwrap_or_default());
             }
+            last_error = error;
             std::thread::sleep(interval);
         }
     }
