@@ -463,3 +463,26 @@ async fn sessions_inherit_the_environment_but_not_the_token() {
     assert_eq!(fields[1], "from the bot");
     assert_ne!(fields[2], "bot-terminal", "tmux sets TERM for the pane");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_agent_is_reported_with_what_the_shell_said() {
+    let api = BotApi::start().await;
+    let sandbox = TmuxSandbox::new();
+    let setup = BotSetup::new(&sandbox, "no-such-agent-xyz --flag");
+    let _bot = BotProcess::start(&api, &sandbox, &setup);
+    api.wait_for_message(WAIT, |m| m.text.contains("tgmux started"))
+        .await;
+    ask(&api, ALICE, "/new webapp", |m| {
+        m.text.contains("started in")
+    })
+    .await;
+    let stopped = api
+        .wait_for_message(WAIT, |m| m.text.contains("stopped ("))
+        .await;
+    assert!(
+        stopped.visible.contains("webapp stopped (exit 127)"),
+        "{}",
+        stopped.visible
+    );
+    assert!(stopped.visible.contains("not found"), "{}", stopped.visible);
+}
