@@ -3,9 +3,10 @@
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -77,6 +78,32 @@ struct VersionOnly {
 #[derive(Debug, Clone)]
 pub struct Store {
     path: Arc<Path>,
+    /// The records last read, with the stamp of the file they came from, so
+    /// reading an unchanged file (the watcher does, every tick) costs a stat.
+    cache: Arc<Mutex<Option<(Stamp, Vec<SessionRecord>)>>>,
+}
+
+/// Identifies one version of the data file: every write renames a new file
+/// (a new inode) into place, and also changes its mtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: i64,
+    mtime_nsec: i64,
+}
+
+impl Stamp {
+    fn of(meta: &fs::Metadata) -> Stamp {
+        Stamp {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len: meta.len(),
+            mtime: meta.mtime(),
+            mtime_nsec: meta.mtime_nsec(),
+        }
+    }
 }
 
 impl Store {
@@ -86,6 +113,7 @@ impl Store {
         fs::create_dir_all(dir).map_err(io_at(dir))?;
         let store = Store {
             path: dir.join(DATA_FILE).into(),
+            cache: Arc::default(),
         };
         let _lock = store.lock()?;
         remove_stale_temps(&store.path).map_err(io_at(dir))?;
@@ -135,24 +163,44 @@ impl Store {
         Ok(file)
     }
 
-    /// Reads and parses the file; the inner error is a parse failure.
+    /// Reads and parses the file (or takes the cached records if it did not
+    /// change); the inner error is a parse failure.
     fn read(&self) -> Result<Result<Vec<SessionRecord>, serde_json::Error>, StoreError> {
+        let stamp = match fs::metadata(&self.path) {
+            Ok(meta) => Stamp::of(&meta),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Ok(Vec::new())),
+            Err(e) => return Err(io_at(&self.path)(e)),
+        };
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((cached, records)) = cache.as_ref()
+            && *cached == stamp
+        {
+            return Ok(Ok(records.clone()));
+        }
         let bytes = match fs::read(&self.path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Ok(Vec::new())),
             Err(e) => return Err(io_at(&self.path)(e)),
         };
-        let version = match serde_json::from_slice::<VersionOnly>(&bytes) {
-            Ok(v) => v.version,
-            Err(e) => return Ok(Err(e)),
+        // The version is checked whether or not the rest parses, so a newer
+        // schema is refused rather than called corrupt.
+        let parsed = serde_json::from_slice::<Contents<Vec<SessionRecord>>>(&bytes);
+        let version = match &parsed {
+            Ok(contents) => Some(contents.version),
+            Err(_) => serde_json::from_slice::<VersionOnly>(&bytes)
+                .ok()
+                .map(|v| v.version),
         };
-        if version > SCHEMA_VERSION {
+        if let Some(found) = version.filter(|v| *v > SCHEMA_VERSION) {
             return Err(StoreError::TooNew {
                 path: self.path.to_path_buf(),
-                found: version,
+                found,
             });
         }
-        Ok(serde_json::from_slice::<Contents<Vec<SessionRecord>>>(&bytes).map(|c| c.sessions))
+        Ok(parsed.map(|contents| {
+            *cache = Some((stamp, contents.sessions.clone()));
+            contents.sessions
+        }))
     }
 
     /// Like `read`, but moves a corrupt file aside; the caller holds the lock.
@@ -375,6 +423,25 @@ mod tests {
             &fs::metadata(store.path()).unwrap().permissions(),
         );
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn writes_by_another_store_are_seen_through_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let (reader, writer) = (
+            Store::open(dir.path()).unwrap(),
+            Store::open(dir.path()).unwrap(),
+        );
+        assert!(reader.load().unwrap().is_empty());
+        for n in 1..=20 {
+            push(&writer, &format!("s{n}"));
+            assert_eq!(reader.load().unwrap().len(), n, "write {n} seen at once");
+        }
+        std::fs::remove_file(reader.path()).unwrap();
+        assert!(
+            reader.load().unwrap().is_empty(),
+            "a removed file is no sessions"
+        );
     }
 
     #[test]
