@@ -8,8 +8,8 @@ use chrono::Utc;
 
 use super::agent::launch;
 use super::{
-    Decision, SessionError, SessionId, SessionName, SessionRecord, SessionState, Store, resolve,
-    slug_for_folder, unique_name,
+    Decision, SessionError, SessionId, SessionName, SessionRecord, SessionState, Store, name_taken,
+    resolve, slug_for_folder, unique_name,
 };
 use crate::tmux::{Key, NewSession, PaneInfo, Tmux};
 
@@ -132,21 +132,18 @@ impl Manager {
             .collect();
         let record = self.store.update(|records| {
             let name = unique_name(&slug_for_folder(&folder), |n| {
-                on_server.iter().any(|s| s == n)
-                    || records
-                        .iter()
-                        .any(|r| r.state != SessionState::Decommissioned && r.name.as_str() == n)
+                on_server.iter().any(|s| s == n) || name_taken(records, n)
             });
             let record = SessionRecord::new(name, folder.clone(), task.clone(), agent.clone());
             records.push(record.clone());
             Ok::<_, SessionError>(record)
         })?;
-        self.start(record.id, task.as_deref())
+        self.start(&record, task.as_deref())
     }
 
     /// Runs the agent of a provisioning record in a new tmux session.
-    fn start(&self, id: SessionId, task: Option<&str>) -> Result<SessionRecord> {
-        let record = self.get_by_id(id)?;
+    fn start(&self, record: &SessionRecord, task: Option<&str>) -> Result<SessionRecord> {
+        let id = record.id;
         let launch = launch(&record.agent, task);
         let spec = NewSession {
             name: record.name.clone(),
@@ -222,14 +219,7 @@ impl Manager {
     /// Kills the session's tmux session; its folder is untouched.
     pub fn stop(&self, query: &str) -> Result<SessionRecord> {
         let record = self.get(query)?;
-        if !record.state.is_live() {
-            return Err(super::TransitionError {
-                name: record.name,
-                from: record.state,
-                to: SessionState::Stopped,
-            }
-            .into());
-        }
+        record.check(SessionState::Stopped)?;
         self.tmux.kill_session(record.name.as_str())?;
         self.update_session(record.id, |r| Ok(r.transition(SessionState::Stopped)?))
     }
@@ -237,21 +227,15 @@ impl Manager {
     /// Starts a stopped or errored session again: same folder, same agent.
     pub fn resume(&self, query: &str) -> Result<SessionRecord> {
         let record = self.get(query)?;
-        if !record.state.can_become(SessionState::Provisioning) {
-            return Err(super::TransitionError {
-                name: record.name,
-                from: record.state,
-                to: SessionState::Provisioning,
-            }
-            .into());
-        }
+        record.check(SessionState::Provisioning)?;
         if !record.folder.is_dir() {
             return Err(SessionError::NoSuchFolder(record.folder));
         }
         // A dead pane kept by remain-on-exit still holds the name.
         self.tmux.kill_session(record.name.as_str())?;
-        self.update_session(record.id, |r| Ok(r.transition(SessionState::Provisioning)?))?;
-        self.start(record.id, None)
+        let record =
+            self.update_session(record.id, |r| Ok(r.transition(SessionState::Provisioning)?))?;
+        self.start(&record, None)
     }
 
     /// Stops the session if needed and keeps its record as a tombstone.
@@ -328,10 +312,7 @@ impl Manager {
                 }
             }
             for pane in &panes {
-                let known = records.iter().any(|r| {
-                    r.state != SessionState::Decommissioned && r.name.as_str() == pane.session
-                });
-                if known {
+                if name_taken(records, &pane.session) {
                     continue;
                 }
                 let record = self.adopt(pane, records)?;
@@ -345,11 +326,7 @@ impl Manager {
     /// A record for a session someone started by hand on the tgmux server,
     /// renaming it in tmux when its name is not a safe session name.
     fn adopt(&self, pane: &PaneInfo, records: &[SessionRecord]) -> Result<SessionRecord> {
-        let taken = |n: &str| {
-            records
-                .iter()
-                .any(|r| r.state != SessionState::Decommissioned && r.name.as_str() == n)
-        };
+        let taken = |n: &str| name_taken(records, n);
         let name = match SessionName::parse(&pane.session) {
             Ok(name) if !taken(name.as_str()) => name,
             _ => {

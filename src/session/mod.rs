@@ -15,6 +15,6 @@ pub use decision::{Decision, DecisionOption, Fingerprint};
 pub use error::SessionError;
 pub use id::{MAX_NAME_LEN, NameError, SessionId, SessionName};
 pub use manager::{Manager, ReconcileReport, Settings, last_lines};
-pub use names::{AddressError, resolve, slug_for_folder, slugify, unique_name};
+pub use names::{AddressError, name_taken, resolve, slug_for_folder, slugify, unique_name};
 pub use record::{SessionRecord, SessionState, TransitionError};
 pub use store::{RunLock, Store, StoreError};

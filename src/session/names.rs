@@ -55,6 +55,13 @@ pub fn unique_name(base: &str, taken: impl Fn(&str) -> bool) -> SessionName {
     SessionName::parse(&free).expect("slugify yields valid names")
 }
 
+/// Whether a session that is not removed already has `name`.
+pub fn name_taken(records: &[SessionRecord], name: &str) -> bool {
+    records
+        .iter()
+        .any(|r| r.state != SessionState::Decommissioned && r.name.as_str() == name)
+}
+
 /// What a user's session reference matched, when it did not match exactly one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AddressError {

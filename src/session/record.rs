@@ -121,15 +121,21 @@ impl SessionRecord {
         }
     }
 
+    /// Whether the session may move to `to`; the error names its state.
+    pub fn check(&self, to: SessionState) -> Result<(), TransitionError> {
+        if self.state.can_become(to) {
+            return Ok(());
+        }
+        Err(TransitionError {
+            name: self.name.clone(),
+            from: self.state,
+            to,
+        })
+    }
+
     /// Moves to `to`, or names the current state in the error.
     pub fn transition(&mut self, to: SessionState) -> Result<(), TransitionError> {
-        if !self.state.can_become(to) {
-            return Err(TransitionError {
-                name: self.name.clone(),
-                from: self.state,
-                to,
-            });
-        }
+        self.check(to)?;
         self.state = to;
         self.last_activity = Utc::now();
         if to != SessionState::Errored {

@@ -285,9 +285,7 @@ async fn send_text(ctx: &Ctx, args: &str) -> Result<Reply, SessionError> {
     let records = ctx.run(|m| m.list()).await?;
     let end = args.find(char::is_whitespace).unwrap_or(args.len());
     let first = &args[..end];
-    let exact = records
-        .iter()
-        .any(|r| r.state != SessionState::Decommissioned && r.name.as_str() == first);
+    let exact = crate::session::name_taken(&records, first);
     let active: Vec<&SessionRecord> = records
         .iter()
         .filter(|r| r.state == SessionState::Active)
