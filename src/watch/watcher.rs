@@ -63,7 +63,8 @@ struct Seen {
     /// The pane's activity stamp at the last capture, and the unix second
     /// just before that capture.
     read: Option<(i64, i64)>,
-    screen_hash: u64,
+    /// The hash of the last screen classified; none before the first look.
+    screen_hash: Option<u64>,
     open: Option<Fingerprint>,
     working: bool,
     failures: u32,
@@ -208,52 +209,55 @@ impl Watcher {
         seen.failures = 0;
         seen.read = Some((pane.activity, now));
         let hash = hash_of(&screen);
-        let first_look = seen.screen_hash == 0;
-        if hash == seen.screen_hash {
+        let first_look = seen.screen_hash.is_none();
+        if seen.screen_hash == Some(hash) {
             return Ok(());
         }
-        seen.screen_hash = hash;
+        seen.screen_hash = Some(hash);
         let verdict = classify(&screen);
         let was_open = seen.open;
         let now_open = match &verdict {
             Screen::Decision(d) => Some(d.fingerprint),
             _ => None,
         };
+        let turn_finished = match verdict {
+            Screen::Working => {
+                seen.working = true;
+                false
+            }
+            Screen::Idle => std::mem::take(&mut seen.working),
+            _ => false,
+        };
+        // The record as the events should carry it, updated as pending changes.
+        let mut session = record.clone();
         if was_open != now_open {
             seen.open = now_open;
             if let Some(fingerprint) = was_open {
-                let session = self.manager.set_pending(record.id, None)?;
+                session = self.manager.set_pending(record.id, None)?;
                 events.push(Event::DecisionClosed {
-                    session,
+                    session: session.clone(),
                     fingerprint,
                     replaced: now_open.is_some(),
                 });
             }
-            if let Screen::Decision(decision) = &verdict {
-                let session = self
+            if let Screen::Decision(decision) = verdict {
+                session = self
                     .manager
                     .set_pending(record.id, Some(decision.clone()))?;
                 events.push(Event::DecisionOpened {
-                    session,
-                    decision: decision.clone(),
+                    session: session.clone(),
+                    decision,
                 });
             }
         } else if first_look && now_open.is_none() && record.pending.is_some() {
             // Answered while tgmux was not watching.
-            self.manager.set_pending(record.id, None)?;
+            session = self.manager.set_pending(record.id, None)?;
         }
-        let seen = self.seen.entry(record.id).or_default();
-        match verdict {
-            Screen::Working => seen.working = true,
-            Screen::Idle if seen.working => {
-                seen.working = false;
-                let session = self.manager.get_by_id(record.id)?;
-                events.push(Event::TurnFinished {
-                    session,
-                    tail: last_lines(&screen, TAIL_LINES),
-                });
-            }
-            _ => {}
+        if turn_finished {
+            events.push(Event::TurnFinished {
+                session,
+                tail: last_lines(&screen, TAIL_LINES),
+            });
         }
         Ok(())
     }
@@ -300,8 +304,7 @@ impl Watcher {
 fn hash_of(screen: &str) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     screen.hash(&mut hasher);
-    // Zero marks "never seen"; keep real hashes off it.
-    hasher.finish().max(1)
+    hasher.finish()
 }
 
 #[cfg(test)]
