@@ -197,6 +197,31 @@ fn a_dead_pane_keeps_its_status_and_screen() {
 }
 
 #[test]
+fn last_words_before_an_exit_are_kept() {
+    // tmux may learn that a pane died before it has read the pane's last
+    // output, so a capture taken as soon as the status is known can miss it
+    // (several times in 40 here). The agent is a child process, as agents are.
+    let sandbox = TmuxSandbox::new();
+    let tmux = sandbox.driver();
+    let names: Vec<String> = (0..40).map(|i| format!("s{i}")).collect();
+    for name in &names {
+        let command = format!("sh -c 'printf \"last words of {name}\\n\"; exit 4'");
+        tmux.new_session(&sandbox.spec(name, command)).unwrap();
+    }
+    wait_until(WAIT, "every exit status", || {
+        let panes = tmux.list_panes().unwrap();
+        panes.len() == names.len() && panes.iter().all(|p| p.exit_status == Some(4))
+    });
+    for name in &names {
+        let screen = tmux.capture(name, 10).unwrap();
+        assert!(
+            screen.contains(&format!("last words of {name}")),
+            "{name}: {screen}"
+        );
+    }
+}
+
+#[test]
 fn targets_are_exact() {
     let sandbox = TmuxSandbox::new();
     let tmux = sandbox.driver();

@@ -16,6 +16,13 @@ const HEIGHT: &str = "50";
 const SEP: char = '\x1f';
 const PANE_FORMAT: &str = "#{session_name}\x1f#{pane_dead}\x1f#{pane_dead_status}\x1f#{pane_dead_signal}\x1f#{window_activity}\x1f#{pane_current_command}\x1f#{pane_current_path}";
 
+/// Run after a session's command, keeping its exit status. tmux can report a
+/// pane dead before it has read the pane's last output, so the exit report
+/// would miss the agent's last words (`sh: claude: not found`); the shell
+/// lingers a moment so they are on the screen first. On its own line, so a
+/// `#` in the command cannot comment it out.
+const LINGER: &str = "tgmux_status=$?; sleep 0.1; exit $tgmux_status";
+
 /// Printed by the commands of [`dead_guard`] when the target pane is dead.
 const DEAD_MARK: &str = "tgmux:pane-dead";
 
@@ -188,7 +195,7 @@ impl Tmux for CliTmux {
         }
         // As argv, the command runs under sh whatever the user's shell is.
         args.extend(words(&["--", "/bin/sh", "-c"]));
-        args.push(escape(&spec.command));
+        args.push(escape(&format!("{}\n{LINGER}", spec.command)));
         self.run("new-session", name, &args, None).map(drop)
     }
 
