@@ -129,6 +129,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         &ctx,
         &startup_text(&report, manager.tmux().socket()),
         None,
+        None,
     )
     .await;
 

@@ -183,14 +183,6 @@ impl Manager {
         Ok(resolve(&records, query)?.clone())
     }
 
-    pub fn get_by_id(&self, id: SessionId) -> Result<SessionRecord> {
-        self.store
-            .load()?
-            .into_iter()
-            .find(|r| r.id == id)
-            .ok_or_else(|| super::AddressError::NotFound(id.to_string()).into())
-    }
-
     /// Types `text` into the session exactly as given, then presses Enter.
     pub fn send_text(&self, query: &str, text: &str) -> Result<SessionRecord> {
         if text.is_empty() {

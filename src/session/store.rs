@@ -80,7 +80,14 @@ pub struct Store {
     path: Arc<Path>,
     /// The records last read, with the stamp of the file they came from, so
     /// reading an unchanged file (the watcher does, every tick) costs a stat.
-    cache: Arc<Mutex<Option<(Stamp, Vec<SessionRecord>)>>>,
+    cache: Arc<Mutex<Option<Cached>>>,
+}
+
+/// Records as read from the version of the file that `stamp` identifies.
+#[derive(Debug)]
+struct Cached {
+    stamp: Stamp,
+    records: Vec<SessionRecord>,
 }
 
 /// Identifies one version of the data file: every write renames a new file
@@ -172,10 +179,8 @@ impl Store {
             Err(e) => return Err(io_at(&self.path)(e)),
         };
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((cached, records)) = cache.as_ref()
-            && *cached == stamp
-        {
-            return Ok(Ok(records.clone()));
+        if let Some(cached) = cache.as_ref().filter(|c| c.stamp == stamp) {
+            return Ok(Ok(cached.records.clone()));
         }
         let bytes = match fs::read(&self.path) {
             Ok(bytes) => bytes,
@@ -198,7 +203,10 @@ impl Store {
             });
         }
         Ok(parsed.map(|contents| {
-            *cache = Some((stamp, contents.sessions.clone()));
+            *cache = Some(Cached {
+                stamp,
+                records: contents.sessions.clone(),
+            });
             contents.sessions
         }))
     }

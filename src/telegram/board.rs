@@ -8,15 +8,24 @@ use teloxide::types::{ChatId, MessageId};
 
 use crate::session::{Decision, Fingerprint, SessionId};
 
-/// One open decision as pushed to the phone.
+/// One decision as pushed to the phone.
 #[derive(Debug, Clone)]
 pub struct Posted {
     pub decision: Decision,
     pub messages: Vec<(ChatId, MessageId)>,
-    pub answered: bool,
-    /// Left the screen after a tap answered it; kept so that a second tap
-    /// still reads as answered (and does not touch the messages).
-    pub closed: bool,
+    status: Status,
+}
+
+/// Where a posted decision stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    /// No tap has answered it.
+    Open,
+    /// A tap answered it; it may still be on the screen.
+    Answered,
+    /// A tap answered it and it left the screen; kept so that a late second
+    /// tap still reads as answered (and does not touch the messages).
+    Gone,
 }
 
 impl Posted {
@@ -24,8 +33,7 @@ impl Posted {
         Posted {
             decision: decision.clone(),
             messages: Vec::new(),
-            answered: false,
-            closed: false,
+            status: Status::Open,
         }
     }
 }
@@ -40,10 +48,9 @@ impl Board {
     /// already open (so it is not pushed twice).
     pub fn open(&self, session: SessionId, decision: &Decision) -> bool {
         let mut open = self.lock();
-        if open
-            .get(&session)
-            .is_some_and(|p| p.decision.fingerprint == decision.fingerprint && !p.closed)
-        {
+        if open.get(&session).is_some_and(|p| {
+            p.decision.fingerprint == decision.fingerprint && p.status != Status::Gone
+        }) {
             return false;
         }
         open.insert(session, Posted::new(decision));
@@ -69,7 +76,7 @@ impl Board {
     pub fn is_answered(&self, session: SessionId, fingerprint: Fingerprint) -> bool {
         self.lock()
             .get(&session)
-            .is_some_and(|p| p.decision.fingerprint == fingerprint && p.answered)
+            .is_some_and(|p| p.decision.fingerprint == fingerprint && p.status != Status::Open)
     }
 
     /// Marks the decision answered, registering it if the board had not seen
@@ -88,25 +95,24 @@ impl Board {
                 }
             })
             .or_insert_with(|| Posted::new(decision));
-        posted.answered = true;
+        posted.status = Status::Answered;
         posted.messages.clone()
     }
 
-    /// Closes a decision that left the screen, returning how it was posted.
-    /// One a tap answered stays known as answered until another decision of
-    /// the session is opened.
+    /// Closes a decision that left the screen, returning it if no tap had
+    /// answered it (its messages still show buttons). One a tap answered
+    /// stays known as answered until another decision of the session opens.
     pub fn close(&self, session: SessionId, fingerprint: Fingerprint) -> Option<Posted> {
         let mut open = self.lock();
-        match open.get_mut(&session) {
-            Some(p) if p.decision.fingerprint == fingerprint && !p.closed => {
-                if p.answered {
-                    p.closed = true;
-                    Some(p.clone())
-                } else {
-                    open.remove(&session)
-                }
+        let posted = open
+            .get_mut(&session)
+            .filter(|p| p.decision.fingerprint == fingerprint)?;
+        match posted.status {
+            Status::Open => open.remove(&session),
+            Status::Answered | Status::Gone => {
+                posted.status = Status::Gone;
+                None
             }
-            _ => None,
         }
     }
 
@@ -115,7 +121,7 @@ impl Board {
     pub fn close_session(&self, session: SessionId) -> Option<Posted> {
         self.lock()
             .remove(&session)
-            .filter(|p| !p.answered && !p.closed)
+            .filter(|p| p.status == Status::Open)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, Posted>> {
@@ -156,7 +162,6 @@ mod tests {
         board.add_message(id, d.fingerprint, (ChatId(1), MessageId(7)));
         let posted = board.close(id, d.fingerprint).unwrap();
         assert_eq!(posted.messages, [(ChatId(1), MessageId(7))]);
-        assert!(!posted.answered);
         assert!(board.close(id, d.fingerprint).is_none());
         assert!(board.open(id, &d), "asked again after it was closed");
     }
@@ -170,8 +175,10 @@ mod tests {
         assert!(!board.is_answered(id, d.fingerprint));
         board.mark_answered(id, &d);
         assert!(board.is_answered(id, d.fingerprint));
-        assert!(board.close(id, d.fingerprint).unwrap().answered);
-        assert!(board.close(id, d.fingerprint).is_none(), "closed once");
+        assert!(
+            board.close(id, d.fingerprint).is_none(),
+            "a tap already edited its messages"
+        );
         assert!(board.is_answered(id, d.fingerprint), "a late second tap");
         assert!(board.open(id, &d), "the same question asked again");
         assert!(!board.is_answered(id, d.fingerprint));

@@ -12,10 +12,10 @@ use teloxide::types::{
 use super::auth::PairOutcome;
 use super::callback::Action;
 use super::command::{Command, split_first_word};
-use super::{Ctx, TgBot, render, send};
+use super::{BotError, Ctx, TgBot, render, send};
 use crate::config::UserId;
 use crate::session::{
-    Decision, DecisionOption, SessionError, SessionId, SessionRecord, SessionState,
+    AddressError, Decision, DecisionOption, SessionError, SessionId, SessionRecord, SessionState,
 };
 use crate::watch::screen::{Screen, classify};
 
@@ -104,7 +104,7 @@ impl Reply {
         Reply::Text(text.into(), None)
     }
 
-    fn error(e: &SessionError) -> Reply {
+    fn error(e: &BotError) -> Reply {
         Reply::text(format!("⚠️ {}", render::escape(&e.to_string())))
     }
 
@@ -153,26 +153,17 @@ async fn run_command(bot: &TgBot, ctx: &Ctx, chat: ChatId, command: Command) -> 
     result.unwrap_or_else(|e| Reply::error(&e))
 }
 
-async fn new_session(
-    bot: &TgBot,
-    ctx: &Ctx,
-    chat: ChatId,
-    args: &str,
-) -> Result<Reply, SessionError> {
+async fn new_session(bot: &TgBot, ctx: &Ctx, chat: ChatId, args: &str) -> Result<Reply, BotError> {
     let (folder, task) = split_first_word(args);
     let (folder, task) = (folder.map(str::to_owned), task.map(str::to_owned));
     let record = ctx
         .run(move |m| m.create(folder.as_deref(), task.as_deref(), None))
         .await?;
     let text = started_text(&record, ctx.socket());
+    let keyboard = render::session_keyboard(&record);
     // Everyone else allowed hears about it too.
-    for user in ctx.auth.users() {
-        let other = ChatId(user.0 as i64);
-        if other != chat {
-            let _ = send::html(bot, other, &text, Some(render::session_keyboard(&record))).await;
-        }
-    }
-    Ok(Reply::Text(text, Some(render::session_keyboard(&record))))
+    super::notifier::broadcast(bot, ctx, &text, Some(keyboard.clone()), Some(chat)).await;
+    Ok(Reply::Text(text, Some(keyboard)))
 }
 
 fn started_text(record: &SessionRecord, socket: &str) -> String {
@@ -200,7 +191,7 @@ fn attach_hint(record: &SessionRecord, socket: &str) -> String {
     )
 }
 
-async fn list(ctx: &Ctx, args: &str) -> Result<Reply, SessionError> {
+async fn list(ctx: &Ctx, args: &str) -> Result<Reply, BotError> {
     let all = match args.trim() {
         "" => false,
         "all" => true,
@@ -215,7 +206,7 @@ async fn list(ctx: &Ctx, args: &str) -> Result<Reply, SessionError> {
     Ok(Reply::Pages(render::list(&records, all, Utc::now())))
 }
 
-/// The one session a command is about: `args` if given, else the only active one.
+/// The one session name a command takes, or its usage line as the reply.
 fn one_name(args: &str, command: &str) -> Result<String, Reply> {
     let name = args.trim();
     if name.is_empty() || name.contains(char::is_whitespace) {
@@ -226,7 +217,7 @@ fn one_name(args: &str, command: &str) -> Result<String, Reply> {
     Ok(name.to_owned())
 }
 
-async fn peek(ctx: &Ctx, args: &str) -> Result<Reply, SessionError> {
+async fn peek(ctx: &Ctx, args: &str) -> Result<Reply, BotError> {
     let mut words = args.split_whitespace();
     let (query, lines) = (words.next(), words.next());
     if words.next().is_some() {
@@ -251,7 +242,7 @@ async fn peek(ctx: &Ctx, args: &str) -> Result<Reply, SessionError> {
     peek_reply(ctx, query, lines).await
 }
 
-async fn peek_reply(ctx: &Ctx, query: String, lines: usize) -> Result<Reply, SessionError> {
+async fn peek_reply(ctx: &Ctx, query: String, lines: usize) -> Result<Reply, BotError> {
     let (record, text) = ctx.run(move |m| m.capture(&query, lines)).await?;
     let head = format!(
         "{}{}",
@@ -267,7 +258,7 @@ async fn peek_reply(ctx: &Ctx, query: String, lines: usize) -> Result<Reply, Ses
 }
 
 /// The only active session, when there is exactly one.
-async fn only_active(ctx: &Ctx) -> Result<Option<SessionRecord>, SessionError> {
+async fn only_active(ctx: &Ctx) -> Result<Option<SessionRecord>, BotError> {
     let records = ctx.run(|m| m.list()).await?;
     let mut active = records
         .into_iter()
@@ -278,7 +269,7 @@ async fn only_active(ctx: &Ctx) -> Result<Option<SessionRecord>, SessionError> {
     })
 }
 
-async fn send_text(ctx: &Ctx, args: &str) -> Result<Reply, SessionError> {
+async fn send_text(ctx: &Ctx, args: &str) -> Result<Reply, BotError> {
     if args.trim().is_empty() {
         return Ok(Reply::text("Usage: /send [NAME] text"));
     }
@@ -308,7 +299,7 @@ async fn send_text(ctx: &Ctx, args: &str) -> Result<Reply, SessionError> {
     type_into(ctx, query, text).await
 }
 
-async fn type_into(ctx: &Ctx, query: String, text: String) -> Result<Reply, SessionError> {
+async fn type_into(ctx: &Ctx, query: String, text: String) -> Result<Reply, BotError> {
     let record = ctx.run(move |m| m.send_text(&query, &text)).await?;
     Ok(Reply::text(format!(
         "⌨️ sent to <b>{}</b>",
@@ -372,7 +363,7 @@ async fn session_op(
     args: &str,
     command: &str,
     op: fn(&crate::session::Manager, &str) -> Result<SessionRecord, SessionError>,
-) -> Result<Reply, SessionError> {
+) -> Result<Reply, BotError> {
     let query = match one_name(args, command) {
         Ok(q) => q,
         Err(reply) => return Ok(reply),
@@ -443,6 +434,11 @@ pub async fn callback(bot: TgBot, ctx: Arc<Ctx>, query: CallbackQuery) -> Handle
             };
             match tap.act(action, query.message.as_ref()).await {
                 Ok(text) => (text, false),
+                // The id in the button is no use to a person.
+                Err(BotError::Session(SessionError::Address(AddressError::NotFound(_)))) => (
+                    "That session no longer exists; /ls lists the others.".to_owned(),
+                    true,
+                ),
                 Err(e) => (e.to_string(), true),
             }
         }
@@ -472,35 +468,30 @@ impl Tap<'_> {
         &self,
         action: Action,
         original: Option<&MaybeInaccessibleMessage>,
-    ) -> Result<String, SessionError> {
+    ) -> Result<String, BotError> {
         let ctx = self.ctx;
+        // A button names its session by id, which addresses it like a name.
         match action {
             Action::Peek(id) => {
-                let name = self.name_of(id).await?;
-                let reply = peek_reply(ctx, name, PEEK_DEFAULT).await?;
-                reply.deliver(self.bot, self.chat).await.map_err(io_error)?;
+                let reply = peek_reply(ctx, id.to_string(), PEEK_DEFAULT).await?;
+                reply.deliver(self.bot, self.chat).await?;
                 Ok(String::new())
             }
             Action::Stop(id) => self.op(id, |m, q| m.stop(q)).await,
             Action::Resume(id) => self.op(id, |m, q| m.resume(q)).await,
             Action::Remove(id) => {
-                let record = ctx.run(move |m| m.get_by_id(id)).await?;
-                live(&record)?;
-                confirm_remove(&record)
-                    .deliver(self.bot, self.chat)
-                    .await
-                    .map_err(io_error)?;
+                let record = ctx.run(move |m| m.get(&id.to_string())).await?;
+                confirm_remove(&record).deliver(self.bot, self.chat).await?;
                 Ok(String::new())
             }
             Action::RemoveConfirmed(id) => {
-                let name = self.name_of(id).await?;
-                let record = ctx.run(move |m| m.decommission(&name)).await?;
+                let record = ctx.run(move |m| m.decommission(&id.to_string())).await?;
                 let text = format!("{} removed; its folder is kept.", render::head(&record));
                 let _ = send::edit(self.bot, self.chat, self.message, &text, None).await;
                 Ok(format!("Removed {}", record.name))
             }
             Action::RemoveCancelled(id) => {
-                let record = ctx.run(move |m| m.get_by_id(id)).await?;
+                let record = ctx.run(move |m| m.get(&id.to_string())).await?;
                 let text = format!("{} kept.", render::head(&record));
                 let _ = send::edit(self.bot, self.chat, self.message, &text, None).await;
                 Ok("Kept".to_owned())
@@ -516,23 +507,15 @@ impl Tap<'_> {
         }
     }
 
-    async fn name_of(&self, id: SessionId) -> Result<String, SessionError> {
-        let record = self.ctx.run(move |m| m.get_by_id(id)).await?;
-        live(&record)?;
-        Ok(record.name.to_string())
-    }
-
     async fn op(
         &self,
         id: SessionId,
         op: fn(&crate::session::Manager, &str) -> Result<SessionRecord, SessionError>,
-    ) -> Result<String, SessionError> {
-        let name = self.name_of(id).await?;
-        let record = self.ctx.run(move |m| op(m, &name)).await?;
+    ) -> Result<String, BotError> {
+        let record = self.ctx.run(move |m| op(m, &id.to_string())).await?;
         state_reply(&record, self.ctx.socket())
             .deliver(self.bot, self.chat)
-            .await
-            .map_err(io_error)?;
+            .await?;
         Ok(format!("{} is {}", record.name, record.state))
     }
 
@@ -544,7 +527,7 @@ impl Tap<'_> {
         fingerprint: crate::session::Fingerprint,
         option: usize,
         original: Option<&MaybeInaccessibleMessage>,
-    ) -> Result<String, SessionError> {
+    ) -> Result<String, BotError> {
         let Sent {
             record,
             decision,
@@ -589,14 +572,13 @@ impl Tap<'_> {
         id: SessionId,
         fingerprint: crate::session::Fingerprint,
         option: usize,
-    ) -> Result<Answer, SessionError> {
+    ) -> Result<Answer, BotError> {
         let ctx = self.ctx;
         let _one_at_a_time = ctx.answering.lock().await;
         if ctx.board.is_answered(id, fingerprint) {
             return Ok(Answer::AlreadyAnswered);
         }
-        let record = ctx.run(move |m| m.get_by_id(id)).await?;
-        live(&record)?;
+        let record = ctx.run(move |m| m.get(&id.to_string())).await?;
         let name = record.name.to_string();
         let screen = ctx.run(move |m| Ok(m.tmux().capture(&name, 0)?)).await?;
         let decision = match classify(&screen) {
@@ -651,16 +633,4 @@ struct Sent {
     chosen: DecisionOption,
     /// The messages that show the decision.
     messages: Vec<(ChatId, MessageId)>,
-}
-
-/// Refuses buttons of removed sessions with a message saying so.
-fn live(record: &SessionRecord) -> Result<(), SessionError> {
-    if record.state == SessionState::Decommissioned {
-        return Err(crate::session::AddressError::NotFound(record.name.to_string()).into());
-    }
-    Ok(())
-}
-
-fn io_error(e: teloxide::RequestError) -> SessionError {
-    crate::tmux::TmuxError::Io(std::io::Error::other(e.to_string())).into()
 }

@@ -16,9 +16,19 @@ use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
 
 use crate::session::{Manager, SessionError};
-use crate::tmux::TmuxError;
 
 pub use send::TgBot;
+
+/// Why a command or a tap could not be done, worded for the phone.
+#[derive(Debug, thiserror::Error)]
+pub enum BotError {
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error("could not reach Telegram: {0}")]
+    Telegram(#[from] teloxide::RequestError),
+    #[error("tgmux is shutting down")]
+    ShuttingDown,
+}
 
 /// What every handler needs, shared through dptree.
 pub struct Ctx {
@@ -43,16 +53,16 @@ impl Ctx {
     }
 
     /// Runs a (blocking) session operation off the async runtime.
-    pub async fn run<T, F>(&self, op: F) -> Result<T, SessionError>
+    pub async fn run<T, F>(&self, op: F) -> Result<T, BotError>
     where
         T: Send + 'static,
         F: FnOnce(&Manager) -> Result<T, SessionError> + Send + 'static,
     {
         let manager = Arc::clone(&self.manager);
         match tokio::task::spawn_blocking(move || op(&manager)).await {
-            Ok(result) => result,
+            Ok(result) => Ok(result?),
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(_) => Err(TmuxError::Io(std::io::Error::other("tgmux is shutting down")).into()),
+            Err(_) => Err(BotError::ShuttingDown),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use teloxide::types::{ChatId, InlineKeyboardMarkup};
+use teloxide::types::{ChatId, InlineKeyboardMarkup, Message};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::board::Posted;
@@ -18,17 +18,27 @@ pub async fn run(bot: TgBot, ctx: Arc<Ctx>, mut events: UnboundedReceiver<Event>
     }
 }
 
-/// Sends `text` to every allowed user; failures are logged, not fatal.
-pub async fn broadcast(bot: &TgBot, ctx: &Ctx, text: &str, keyboard: Option<InlineKeyboardMarkup>) {
+/// Sends `text` to every allowed user's private chat but `except`, and
+/// returns the messages sent; failures are logged, not fatal.
+pub async fn broadcast(
+    bot: &TgBot,
+    ctx: &Ctx,
+    text: &str,
+    keyboard: Option<InlineKeyboardMarkup>,
+    except: Option<ChatId>,
+) -> Vec<Message> {
+    let mut sent = Vec::new();
     for user in ctx.auth.users() {
-        if let Err(e) = send::html(bot, chat_of(user), text, keyboard.clone()).await {
-            tracing::error!("could not notify user {user}: {e}");
+        let chat = ChatId(i64::try_from(user.0).unwrap_or(i64::MAX));
+        if Some(chat) == except {
+            continue;
+        }
+        match send::html(bot, chat, text, keyboard.clone()).await {
+            Ok(message) => sent.push(message),
+            Err(e) => tracing::error!("could not notify user {user}: {e}"),
         }
     }
-}
-
-fn chat_of(user: crate::config::UserId) -> ChatId {
-    ChatId(i64::try_from(user.0).unwrap_or(i64::MAX))
+    sent
 }
 
 async fn notify(bot: &TgBot, ctx: &Ctx, event: Event) {
@@ -38,15 +48,9 @@ async fn notify(bot: &TgBot, ctx: &Ctx, event: Event) {
                 return;
             }
             let (text, keyboard) = render::decision_message(&session, &decision);
-            for user in ctx.auth.users() {
-                match send::html(bot, chat_of(user), &text, Some(keyboard.clone())).await {
-                    Ok(msg) => ctx.board.add_message(
-                        session.id,
-                        decision.fingerprint,
-                        (msg.chat.id, msg.id),
-                    ),
-                    Err(e) => tracing::error!("could not push a decision to user {user}: {e}"),
-                }
+            for message in broadcast(bot, ctx, &text, Some(keyboard), None).await {
+                let at = (message.chat.id, message.id);
+                ctx.board.add_message(session.id, decision.fingerprint, at);
             }
         }
         Event::DecisionClosed {
@@ -54,10 +58,7 @@ async fn notify(bot: &TgBot, ctx: &Ctx, event: Event) {
             fingerprint,
             replaced,
         } => {
-            let Some(posted) = ctx.board.close(session.id, fingerprint) else {
-                return;
-            };
-            if !posted.answered {
+            if let Some(posted) = ctx.board.close(session.id, fingerprint) {
                 let how = if replaced {
                     "replaced by a new question"
                 } else {
@@ -75,7 +76,7 @@ async fn notify(bot: &TgBot, ctx: &Ctx, event: Event) {
                 "👁 Peek",
                 Action::Peek(session.id),
             )]]);
-            broadcast(bot, ctx, &text, Some(keyboard)).await;
+            broadcast(bot, ctx, &text, Some(keyboard), None).await;
         }
         Event::Stopped {
             session,
@@ -91,7 +92,7 @@ async fn notify(bot: &TgBot, ctx: &Ctx, event: Event) {
                 &tail,
             );
             retire_open(bot, ctx, &session).await;
-            broadcast(bot, ctx, &text, Some(peek_resume(&session))).await;
+            broadcast(bot, ctx, &text, Some(peek_resume(&session)), None).await;
         }
         Event::Errored { session, error } => {
             retire_open(bot, ctx, &session).await;
@@ -100,7 +101,7 @@ async fn notify(bot: &TgBot, ctx: &Ctx, event: Event) {
                 render::head(&session),
                 render::escape(&error)
             );
-            broadcast(bot, ctx, &text, Some(peek_resume(&session))).await;
+            broadcast(bot, ctx, &text, Some(peek_resume(&session)), None).await;
         }
         Event::ServerGone { stopped } => {
             for session in &stopped {
@@ -124,7 +125,7 @@ async fn notify(bot: &TgBot, ctx: &Ctx, event: Event) {
                     )]
                 })
                 .collect::<Vec<_>>();
-            broadcast(bot, ctx, &text, Some(InlineKeyboardMarkup::new(rows))).await;
+            broadcast(bot, ctx, &text, Some(InlineKeyboardMarkup::new(rows)), None).await;
         }
     }
 }

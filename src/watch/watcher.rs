@@ -404,7 +404,7 @@ mod tests {
         }
 
         fn record(&self) -> SessionRecord {
-            self.manager.get_by_id(self.webapp).unwrap()
+            self.manager.get(&self.webapp.to_string()).unwrap()
         }
     }
 
