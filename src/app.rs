@@ -29,9 +29,11 @@ const LIMITS: Limits = Limits {
     messages_per_sec_overall: 30,
 };
 
-/// Variables a session must not inherit from the bot: the token (an agent
-/// has no business with it), and what describes the bot's own terminal and
-/// shell rather than the pane tmux gives the agent.
+/// Variables a session does not get from the bot: the token (an agent has
+/// no business with it), and what describes the bot's own terminal and shell
+/// rather than the pane tmux gives the agent. The driver starts tmux with
+/// exactly the session's environment, so these do not reach a session through
+/// the tmux server either.
 const WITHHELD_ENV: &[&str] = &[
     "TELEGRAM_BOT_TOKEN",
     "TMUX",
@@ -66,8 +68,8 @@ pub enum AppError {
     Signals(std::io::Error),
 }
 
-/// Builds the session manager `tgmux run` and `tgmux ls` share.
-pub fn manager(config: &Config) -> Result<Manager, AppError> {
+/// The session manager over the store and the dedicated tmux server.
+fn manager(config: &Config) -> Result<Manager, AppError> {
     let store = Store::open(&config.data_dir)?;
     let tmux = Arc::new(CliTmux::new(config.tmux_socket.clone()));
     let env = std::env::vars()

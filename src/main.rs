@@ -67,11 +67,6 @@ fn main() -> ExitCode {
 
 fn run() -> Result<ExitCode, String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
-    // The tmux server tgmux starts copies tgmux's environment for every
-    // session, so the token must leave it before anything is spawned.
-    // SAFETY: no other thread exists yet (the runtime starts below), so
-    // nothing can read the environment concurrently.
-    unsafe { std::env::remove_var("TELEGRAM_BOT_TOKEN") };
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime

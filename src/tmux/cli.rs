@@ -56,6 +56,13 @@ impl CliTmux {
         Ok(out.trim().to_owned())
     }
 
+    /// `tmux -L <socket>`, inheriting this process's environment.
+    fn command(&self) -> Command {
+        let mut command = Command::new(&self.program);
+        command.arg("-L").arg(&self.socket);
+        command
+    }
+
     /// Runs tmux with `args` (and `stdin`), returning its stdout; `name` is
     /// the session named in errors.
     fn run(
@@ -65,9 +72,19 @@ impl CliTmux {
         args: &[String],
         stdin: Option<&str>,
     ) -> Result<String, TmuxError> {
-        let mut child = Command::new(&self.program)
-            .arg("-L")
-            .arg(&self.socket)
+        self.run_as(self.command(), what, name, args, stdin)
+    }
+
+    /// Like [`CliTmux::run`], with a prepared command (its environment set).
+    fn run_as(
+        &self,
+        mut command: Command,
+        what: &str,
+        name: &str,
+        args: &[String],
+        stdin: Option<&str>,
+    ) -> Result<String, TmuxError> {
+        let mut child = command
             .args(args)
             .stdin(if stdin.is_some() {
                 Stdio::piped()
@@ -196,7 +213,15 @@ impl Tmux for CliTmux {
         // As argv, the command runs under sh whatever the user's shell is.
         args.extend(words(&["--", "/bin/sh", "-c"]));
         args.push(escape(&format!("{}\n{LINGER}", spec.command)));
-        self.run("new-session", name, &args, None).map(drop)
+        // A server this starts copies the environment of the tmux process that
+        // started it into every session, so that process gets exactly the
+        // session's environment, and nothing tgmux holds back leaks through.
+        let mut command = self.command();
+        command
+            .env_clear()
+            .envs(spec.env.iter().map(|(k, v)| (k, v)));
+        self.run_as(command, "new-session", name, &args, None)
+            .map(drop)
     }
 
     fn list_panes(&self) -> Result<Vec<PaneInfo>, TmuxError> {

@@ -63,7 +63,8 @@ pub struct NewSession {
     pub folder: PathBuf,
     /// A shell command line, run by tmux through `sh -c`.
     pub command: String,
-    /// Variables set in the session's environment (`new-session -e`).
+    /// The session's whole environment: set with `new-session -e`, and the
+    /// only environment of a tmux server this session starts.
     pub env: Vec<(String, String)>,
 }
 
