@@ -95,10 +95,7 @@ async fn main() {
     create_sessions(&sandbox, &setup, &folders);
     let create_time = started.elapsed();
 
-    let bot = BotProcess::start(&api, &sandbox, &setup);
-    let hello = api
-        .wait_for_message(WAIT, |m| m.text.contains("tgmux started"))
-        .await;
+    let (bot, hello) = BotProcess::start_ready(&api, &sandbox, &setup).await;
     assert!(
         hello.visible.contains(&format!("{sessions} live")),
         "the bot did not find the {sessions} sessions: {}",

@@ -146,8 +146,8 @@ async fn doctor_checks_the_setup() {
     let report = text(&out);
     assert!(out.status.success(), "{report}");
     for expected in [
-        "tmux",
-        "token accepted by Telegram: @tgmux_test_bot",
+        "ok   tmux 3",
+        "ok   token accepted by Telegram: @tgmux_test_bot",
         "1 allowed user",
         "is writable",
         "agent `sh` found",

@@ -19,9 +19,7 @@ async fn recording_bot() -> (BotApi, TmuxSandbox, BotSetup, BotProcess) {
         sh_quote(sandbox.path("typed.txt"))
     );
     let setup = BotSetup::new(&sandbox, agent);
-    let bot = BotProcess::start(&api, &sandbox, &setup);
-    api.wait_for_message(WAIT, |m| m.text.contains("tgmux started"))
-        .await;
+    let (bot, _) = BotProcess::start_ready(&api, &sandbox, &setup).await;
     (api, sandbox, setup, bot)
 }
 
@@ -123,9 +121,7 @@ async fn peek_shows_the_screen_escaped_and_long_screens_as_a_file() {
     )
     .unwrap();
     let setup = BotSetup::new(&sandbox, format!("sh {}", sh_quote(&script)));
-    let _bot = BotProcess::start(&api, &sandbox, &setup);
-    api.wait_for_message(WAIT, |m| m.text.contains("tgmux started"))
-        .await;
+    let (_bot, _) = BotProcess::start_ready(&api, &sandbox, &setup).await;
     ask(&api, ALICE, "/new webapp", |m| {
         m.text.contains("started in")
     })
@@ -311,13 +307,7 @@ async fn restart_reports_live_sessions_and_keeps_working() {
     .await;
     assert!(bot.stop().success(), "a clean exit on SIGTERM");
 
-    let mark = api.sent_messages().last().unwrap().message_id;
-    let _bot = BotProcess::start(&api, &sandbox, &setup);
-    let hello = api
-        .wait_for_message(WAIT, |m| {
-            m.message_id > mark && m.text.contains("tgmux started")
-        })
-        .await;
+    let (_bot, hello) = BotProcess::start_ready(&api, &sandbox, &setup).await;
     assert!(
         hello.visible.contains("1 live: webapp"),
         "{}",
@@ -420,9 +410,7 @@ async fn a_notification_survives_network_errors() {
     let setup = BotSetup::new(&sandbox, "sh");
     api.fail_next("sendMessage", 2, Fault::Drop);
     api.fail_next("sendMessage", 1, Fault::RetryAfter(1));
-    let _bot = BotProcess::start(&api, &sandbox, &setup);
-    api.wait_for_message(WAIT, |m| m.text.contains("tgmux started"))
-        .await;
+    let (_bot, _) = BotProcess::start_ready(&api, &sandbox, &setup).await;
     let failed = api
         .calls()
         .iter()
@@ -445,9 +433,7 @@ async fn sessions_inherit_the_environment_but_not_the_token() {
         ("TGMUX_PROBE".into(), "from the bot".into()),
         ("TERM".into(), "bot-terminal".into()),
     ];
-    let _bot = BotProcess::start(&api, &sandbox, &setup);
-    api.wait_for_message(WAIT, |m| m.text.contains("tgmux started"))
-        .await;
+    let (_bot, _) = BotProcess::start_ready(&api, &sandbox, &setup).await;
     ask(&api, ALICE, "/new webapp", |m| {
         m.text.contains("started in")
     })
@@ -464,9 +450,7 @@ async fn a_missing_agent_is_reported_with_what_the_shell_said() {
     let api = BotApi::start().await;
     let sandbox = TmuxSandbox::new();
     let setup = BotSetup::new(&sandbox, "no-such-agent-xyz --flag");
-    let _bot = BotProcess::start(&api, &sandbox, &setup);
-    api.wait_for_message(WAIT, |m| m.text.contains("tgmux started"))
-        .await;
+    let (_bot, _) = BotProcess::start_ready(&api, &sandbox, &setup).await;
     ask(&api, ALICE, "/new webapp", |m| {
         m.text.contains("started in")
     })

@@ -37,9 +37,7 @@ impl Rig {
         let log = sandbox.path("answers.log");
         let arg = arg.map_or_else(|| sh_quote(&log), sh_quote);
         let setup = BotSetup::new(&sandbox, format!("{} {arg}", sh_quote(agent(script))));
-        let bot = BotProcess::start(&api, &sandbox, &setup);
-        api.wait_for_message(WAIT, |m| m.text.contains("tgmux started"))
-            .await;
+        let (bot, _) = BotProcess::start_ready(&api, &sandbox, &setup).await;
         Rig {
             api,
             sandbox,
@@ -60,12 +58,8 @@ impl Rig {
         let status = self.bot.take().expect("running").stop();
         assert!(status.success(), "tgmux exited with {status}");
         let mark = last_id(&self.api);
-        self.bot = Some(BotProcess::start(&self.api, &self.sandbox, &self.setup));
-        self.api
-            .wait_for_message(WAIT, |m| {
-                m.message_id > mark && m.text.contains("tgmux started")
-            })
-            .await;
+        let (bot, _) = BotProcess::start_ready(&self.api, &self.sandbox, &self.setup).await;
+        self.bot = Some(bot);
         mark
     }
 

@@ -187,34 +187,12 @@ fn reconcile_adopts_sessions_started_by_hand() {
     s.manager.create(Some("webapp"), None, None).unwrap();
     let folder = s.root.join("webapp");
     let folder = folder.to_str().unwrap();
-    assert!(
-        s.sandbox
-            .tmux(&[
-                "new-session",
-                "-d",
-                "-s",
-                "by-hand",
-                "-c",
-                folder,
-                "sleep 600"
-            ])
-            .status
-            .success()
-    );
-    assert!(
-        s.sandbox
-            .tmux(&[
-                "new-session",
-                "-d",
-                "-s",
-                "Odd name.1",
-                "-c",
-                folder,
-                "sleep 600"
-            ])
-            .status
-            .success()
-    );
+    for name in ["by-hand", "Odd name.1"] {
+        let out = s
+            .sandbox
+            .tmux(&["new-session", "-d", "-s", name, "-c", folder, "sleep 600"]);
+        assert!(out.status.success(), "{out:?}");
+    }
 
     let mut report = s.manager.reconcile().unwrap();
     report.adopted.sort();

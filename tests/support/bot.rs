@@ -80,6 +80,22 @@ impl BotProcess {
         }
     }
 
+    /// Starts the binary and waits for its start-up message, which it returns.
+    pub async fn start_ready(
+        api: &BotApi,
+        sandbox: &TmuxSandbox,
+        setup: &BotSetup,
+    ) -> (BotProcess, super::botapi::SentMessage) {
+        let mark = api.sent_messages().last().map_or(0, |m| m.message_id);
+        let bot = BotProcess::start(api, sandbox, setup);
+        let hello = api
+            .wait_for_message(WAIT, |m| {
+                m.message_id > mark && m.text.contains("tgmux started")
+            })
+            .await;
+        (bot, hello)
+    }
+
     /// The process id of the running bot.
     pub fn pid(&self) -> u32 {
         self.child.as_ref().expect("running").id()
