@@ -2,7 +2,7 @@
 //! with errors that name the key and what is wrong with it.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Telegram's own Bot API.
 pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
@@ -225,13 +225,18 @@ fn parse_roots(value: Option<&str>, home: Option<&PathBuf>) -> Result<Vec<PathBu
     Ok(roots)
 }
 
+/// `~` and `~/x` under `home` (when it is known); anything else as written.
+pub fn expand_home(raw: &str, home: Option<&Path>) -> PathBuf {
+    match (raw, raw.strip_prefix("~/"), home) {
+        ("~", _, Some(home)) => home.to_owned(),
+        (_, Some(rest), Some(home)) => home.join(rest),
+        _ => PathBuf::from(raw),
+    }
+}
+
 /// `~/x` under home, or an absolute path; anything else is an error naming `key`.
 fn absolute(key: &'static str, raw: &str, home: Option<&PathBuf>) -> Result<PathBuf, ConfigError> {
-    let path = match (raw.strip_prefix("~/"), home) {
-        (Some(rest), Some(home)) => home.join(rest),
-        _ if raw == "~" => home.cloned().unwrap_or_default(),
-        _ => PathBuf::from(raw),
-    };
+    let path = expand_home(raw, home.map(PathBuf::as_path));
     if !path.is_absolute() {
         return Err(invalid(key, format!("`{raw}` is not an absolute path")));
     }
@@ -342,6 +347,16 @@ mod tests {
             let err = config(pairs).unwrap_err().to_string();
             assert!(err.contains(expected), "{pairs:?}: {err}");
         }
+    }
+
+    #[test]
+    fn home_expansion() {
+        let home = Some(Path::new("/home/u"));
+        assert_eq!(expand_home("~", home), PathBuf::from("/home/u"));
+        assert_eq!(expand_home("~/code", home), PathBuf::from("/home/u/code"));
+        assert_eq!(expand_home("~bob/x", home), PathBuf::from("~bob/x"));
+        assert_eq!(expand_home("code", home), PathBuf::from("code"));
+        assert_eq!(expand_home("~/code", None), PathBuf::from("~/code"));
     }
 
     #[test]

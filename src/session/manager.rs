@@ -1,7 +1,7 @@
 //! The session manager: the operations the bot and the command line call.
 //! It owns no state of its own: the store is the truth, tmux the reality.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -11,6 +11,7 @@ use super::{
     Decision, SessionError, SessionId, SessionName, SessionRecord, SessionState, Store, name_taken,
     resolve, slug_for_folder, unique_name,
 };
+use crate::config::expand_home;
 use crate::tmux::{Key, NewSession, PaneInfo, Tmux};
 
 /// The pause between pasting text and pressing Enter. Claude Code treats an
@@ -69,12 +70,11 @@ impl Manager {
     pub fn resolve_folder(&self, input: Option<&str>) -> Result<PathBuf> {
         let first_root = self.settings.roots.first().cloned().unwrap_or_default();
         let input = input.map(str::trim).filter(|s| !s.is_empty());
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        // Relative to the first root, unless absolute (or under home) already.
         let wanted = match input {
             None => first_root,
-            Some("~") => home(),
-            Some(s) if s.starts_with("~/") => home().join(&s[2..]),
-            Some(s) if Path::new(s).is_absolute() => PathBuf::from(s),
-            Some(s) => first_root.join(s),
+            Some(s) => first_root.join(expand_home(s, home.as_deref())),
         };
         let folder = wanted
             .canonicalize()
@@ -397,12 +397,6 @@ pub fn last_lines(text: &str, n: usize) -> String {
     let trimmed = text.trim_end_matches(['\n', ' ']);
     let lines: Vec<&str> = trimmed.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
-}
-
-fn home() -> PathBuf {
-    std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/"))
 }
 
 #[cfg(test)]
