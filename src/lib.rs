@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod config;
+pub mod screen;
 pub mod session;
 pub mod telegram;
 pub mod tmux;

@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
+use tgmux::screen::{Screen, classify};
 use tgmux::session::Decision;
 use tgmux::tmux::Key::{self, Char, Down, Enter, Up};
-use tgmux::watch::screen::{Screen, classify};
 
 const WIDTH: usize = 100;
 
@@ -556,7 +556,7 @@ fn cursor_on_the_second_option_is_the_default_and_keeps_the_fingerprint() {
     let after = decision(&moved);
     assert_eq!(after.default, Some(1));
     assert_eq!(keys(&after), keys(&before));
-    assert_eq!(after.fingerprint, before.fingerprint);
+    assert_eq!(after.fingerprint(), before.fingerprint());
 
     let other = original.replace(
         "   4. No\n",
@@ -564,7 +564,7 @@ fn cursor_on_the_second_option_is_the_default_and_keeps_the_fingerprint() {
     );
     let changed = decision(&other);
     assert!(changed.options[3].asks_reply);
-    assert_ne!(changed.fingerprint, before.fingerprint);
+    assert_ne!(changed.fingerprint(), before.fingerprint());
 }
 
 // ---- Working, idle, unknown -----------------------------------------------------

@@ -204,7 +204,6 @@ mod tests {
             context: None,
             options: vec![],
             default: None,
-            fingerprint: super::super::Fingerprint(1),
         });
         r.transition(Stopped).unwrap();
         assert!(r.pending.is_none());

@@ -49,7 +49,7 @@ impl Board {
     pub fn open(&self, session: SessionId, decision: &Decision) -> bool {
         let mut open = self.lock();
         if open.get(&session).is_some_and(|p| {
-            p.decision.fingerprint == decision.fingerprint && p.status != Status::Gone
+            p.decision.fingerprint() == decision.fingerprint() && p.status != Status::Gone
         }) {
             return false;
         }
@@ -66,7 +66,7 @@ impl Board {
         if let Some(p) = self
             .lock()
             .get_mut(&session)
-            .filter(|p| p.decision.fingerprint == fingerprint)
+            .filter(|p| p.decision.fingerprint() == fingerprint)
         {
             p.messages.push(at);
         }
@@ -76,7 +76,7 @@ impl Board {
     pub fn is_answered(&self, session: SessionId, fingerprint: Fingerprint) -> bool {
         self.lock()
             .get(&session)
-            .is_some_and(|p| p.decision.fingerprint == fingerprint && p.status != Status::Open)
+            .is_some_and(|p| p.decision.fingerprint() == fingerprint && p.status != Status::Open)
     }
 
     /// Marks the decision answered, registering it if the board had not seen
@@ -90,7 +90,7 @@ impl Board {
         let posted = open
             .entry(session)
             .and_modify(|p| {
-                if p.decision.fingerprint != decision.fingerprint {
+                if p.decision.fingerprint() != decision.fingerprint() {
                     *p = Posted::new(decision);
                 }
             })
@@ -106,7 +106,7 @@ impl Board {
         let mut open = self.lock();
         let posted = open
             .get_mut(&session)
-            .filter(|p| p.decision.fingerprint == fingerprint)?;
+            .filter(|p| p.decision.fingerprint() == fingerprint)?;
         match posted.status {
             Status::Open => open.remove(&session),
             Status::Answered | Status::Gone => {
@@ -148,7 +148,6 @@ mod tests {
                 })
                 .collect(),
             default: Some(0),
-            fingerprint: Fingerprint::of(question, labels),
         }
     }
 
@@ -159,10 +158,10 @@ mod tests {
         let d = decision("Proceed?");
         assert!(board.open(id, &d));
         assert!(!board.open(id, &d));
-        board.add_message(id, d.fingerprint, (ChatId(1), MessageId(7)));
-        let posted = board.close(id, d.fingerprint).unwrap();
+        board.add_message(id, d.fingerprint(), (ChatId(1), MessageId(7)));
+        let posted = board.close(id, d.fingerprint()).unwrap();
         assert_eq!(posted.messages, [(ChatId(1), MessageId(7))]);
-        assert!(board.close(id, d.fingerprint).is_none());
+        assert!(board.close(id, d.fingerprint()).is_none());
         assert!(board.open(id, &d), "asked again after it was closed");
     }
 
@@ -172,19 +171,19 @@ mod tests {
         let id = SessionId::new();
         let d = decision("Proceed?");
         board.open(id, &d);
-        assert!(!board.is_answered(id, d.fingerprint));
+        assert!(!board.is_answered(id, d.fingerprint()));
         board.mark_answered(id, &d);
-        assert!(board.is_answered(id, d.fingerprint));
+        assert!(board.is_answered(id, d.fingerprint()));
         assert!(
-            board.close(id, d.fingerprint).is_none(),
+            board.close(id, d.fingerprint()).is_none(),
             "a tap already edited its messages"
         );
-        assert!(board.is_answered(id, d.fingerprint), "a late second tap");
+        assert!(board.is_answered(id, d.fingerprint()), "a late second tap");
         assert!(board.open(id, &d), "the same question asked again");
-        assert!(!board.is_answered(id, d.fingerprint));
+        assert!(!board.is_answered(id, d.fingerprint()));
         let other = decision("Overwrite?");
         assert!(board.open(id, &other));
-        assert!(!board.is_answered(id, d.fingerprint));
+        assert!(!board.is_answered(id, d.fingerprint()));
     }
 
     #[test]

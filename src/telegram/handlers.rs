@@ -14,10 +14,10 @@ use super::callback::Action;
 use super::command::{Command, split_first_word};
 use super::{BotError, Ctx, TgBot, render, send};
 use crate::config::UserId;
+use crate::screen::{Screen, classify};
 use crate::session::{
     AddressError, Decision, DecisionOption, SessionError, SessionId, SessionRecord, SessionState,
 };
-use crate::watch::screen::{Screen, classify};
 
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
@@ -582,7 +582,7 @@ impl Tap<'_> {
         let name = record.name.to_string();
         let screen = ctx.run(move |m| Ok(m.tmux().capture(&name, 0)?)).await?;
         let decision = match classify(&screen) {
-            Screen::Decision(d) if d.fingerprint == fingerprint => d,
+            Screen::Decision(d) if d.fingerprint() == fingerprint => d,
             _ => return Ok(Answer::Closed),
         };
         let Some(chosen) = decision.options.get(option).cloned() else {

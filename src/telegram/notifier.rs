@@ -50,7 +50,8 @@ async fn notify(bot: &TgBot, ctx: &Ctx, event: Event) {
             let (text, keyboard) = render::decision_message(&session, &decision);
             for message in broadcast(bot, ctx, &text, Some(keyboard), None).await {
                 let at = (message.chat.id, message.id);
-                ctx.board.add_message(session.id, decision.fingerprint, at);
+                ctx.board
+                    .add_message(session.id, decision.fingerprint(), at);
             }
         }
         Event::DecisionClosed {

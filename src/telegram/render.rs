@@ -235,7 +235,7 @@ pub fn decision_message(
                 &label,
                 Action::Answer {
                     session: record.id,
-                    fingerprint: decision.fingerprint,
+                    fingerprint: decision.fingerprint(),
                     option: u8::try_from(i).unwrap_or(u8::MAX),
                 },
             )]
@@ -363,7 +363,7 @@ mod tests {
 
     #[test]
     fn decisions_escape_and_bound_everything() {
-        use crate::session::{DecisionOption, Fingerprint};
+        use crate::session::DecisionOption;
         let mut record = SessionRecord::new(
             SessionName::parse("web").unwrap(),
             "/tmp".into(),
@@ -387,7 +387,6 @@ mod tests {
                 },
             ],
             default: Some(0),
-            fingerprint: Fingerprint(7),
         };
         let (text, kb) = decision_message(&record, &decision);
         assert!(

@@ -1,7 +1,5 @@
-//! Watching panes: the screen classifier and the watcher that turns screen
-//! changes into events.
+//! Watching panes: the watcher turns screen changes into events.
 
-pub mod screen;
 mod watcher;
 
 pub use watcher::{Event, Watcher};

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::screen::{Screen, classify, strip_dead_banner};
+use crate::screen::{Screen, classify, strip_dead_banner};
 use crate::session::{
     Decision, Fingerprint, Manager, SessionError, SessionId, SessionRecord, SessionState,
     last_lines,
@@ -217,7 +217,7 @@ impl Watcher {
         let verdict = classify(&screen);
         let was_open = seen.open;
         let now_open = match &verdict {
-            Screen::Decision(d) => Some(d.fingerprint),
+            Screen::Decision(d) => Some(d.fingerprint()),
             _ => None,
         };
         let turn_finished = match verdict {
@@ -429,7 +429,7 @@ mod tests {
         assert_eq!(decision.question, "Do you want to proceed?");
         assert_eq!(session.pending.as_ref(), Some(decision));
         assert_eq!(f.record().pending.as_ref(), Some(decision), "written down");
-        let fingerprint = decision.fingerprint;
+        let fingerprint = decision.fingerprint();
 
         assert_eq!(f.tick(), [], "the screen did not change");
         f.screen(&prompt("Writing the marker file, still"));
@@ -459,7 +459,7 @@ mod tests {
         let mut f = Fixture::new();
         f.screen(&prompt("a"));
         let old = match f.tick().as_slice() {
-            [Event::DecisionOpened { decision, .. }] => decision.fingerprint,
+            [Event::DecisionOpened { decision, .. }] => decision.fingerprint(),
             other => panic!("{other:?}"),
         };
         f.screen(&prompt("a").replace("2. No", "2. No, and stop"));
@@ -476,7 +476,7 @@ mod tests {
             panic!("{events:?}");
         };
         assert_eq!(*fingerprint, old);
-        assert_ne!(decision.fingerprint, old);
+        assert_ne!(decision.fingerprint(), old);
         assert_eq!(f.record().pending.as_ref(), Some(decision));
     }
 

@@ -18,9 +18,12 @@ pub fn agents_dir() -> PathBuf {
 /// panics with the command to run when it is not installed.
 pub fn cli(name: &str) -> PathBuf {
     let dir = agents_dir();
-    let found = [dir.join("npm/bin").join(name), dir.join("venv/bin").join(name)]
-        .into_iter()
-        .find(|p| p.is_file());
+    let found = [
+        dir.join("npm/bin").join(name),
+        dir.join("venv/bin").join(name),
+    ]
+    .into_iter()
+    .find(|p| p.is_file());
     found.unwrap_or_else(|| {
         panic!(
             "{name} is not installed under {}; run .ci/real-agents",

@@ -1,0 +1,54 @@
+//! Every glyph and phrase the classifier recognises, in one table per role.
+//! Teaching it a new agent's screen means a fixture plus entries here.
+
+/// Menu cursors, and the selected radio button.
+pub(super) const CURSORS: &[char] = &['❯', '›', '>', '▶', '►', '→', '●', '◉'];
+
+/// Unselected radio buttons.
+pub(super) const RADIOS: &[char] = &['○', '◯', '◦'];
+
+/// Cursors that also start an agent's input line.
+pub(super) const INPUT_PROMPTS: &[char] = &['❯', '›', '>'];
+
+/// First characters of transcript entries (agent bullets, echoed user input).
+pub(super) const BULLETS: &[char] = &['●', '•', '⏺', '❯', '›'];
+
+/// Spinner frames of Claude Code, Gemini and friends.
+pub(super) const SPINNERS: &[char] = &[
+    '✻', '✶', '✢', '✳', '✽', '·', '*', '⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏',
+];
+
+/// Last characters of shell and REPL prompts.
+pub(super) const SHELL_PROMPT_ENDS: &[char] = &['$', '#', '%', '>', '❯', '›', '»'];
+
+/// Words of key-hint and status lines drawn below a prompt (lowercase).
+pub(super) const HINTS: &[&str] = &[
+    "to cancel",
+    "to confirm",
+    "to select",
+    "to navigate",
+    "to go back",
+    "to amend",
+    "to submit",
+    "to exit",
+    "arrow keys",
+    "↑/↓",
+    "↑↓",
+    "for shortcuts",
+    "context left",
+];
+
+/// Key names that make a trailing `(...)` a key hint rather than label text.
+pub(super) const KEY_WORDS: &[&str] = &[
+    "esc", "enter", "return", "tab", "shift", "ctrl", "alt", "cmd", "meta", "space",
+];
+
+/// Phrases of a footer or status line that say the agent is busy (lowercase).
+pub(super) const WORKING_HINTS: &[&str] = &["esc to interrupt", "ctrl+c to interrupt"];
+/// Status words that say the agent is busy when they start a line.
+pub(super) const WORKING_WORDS: &[&str] = &["Working", "Thinking"];
+/// Phrases of an option label whose choice makes the agent wait for a typed
+/// reply (lowercase); `tell ... what to do` is matched as a pair.
+pub(super) const REPLY_PHRASES: &[&str] = &["feedback", "suggest changes", "type something"];
+/// Start of the tip lines drawn under a prompt, which are no part of its context.
+pub(super) const TIP_PREFIX: &str = "Tip:";

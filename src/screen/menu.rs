@@ -1,0 +1,386 @@
+//! Menus: numbered or not, with a cursor or radio marks, boxed or not, and
+//! the question above them.
+
+use super::lexicon::{CURSORS, KEY_WORDS, RADIOS};
+use super::prompt::{Prompt, PromptEnd, context_of, option};
+use super::text::{Line, is_bullet, is_edge, is_hint, is_rule, push_words};
+use crate::tmux::Key;
+
+/// Options in a menu; more is a list, not a question.
+const MAX_OPTIONS: usize = 12;
+
+/// Extra lines one option label may wrap onto.
+const MAX_WRAP: usize = 3;
+
+/// Lines above a menu searched for its question.
+const QUESTION_SPAN: usize = 12;
+
+/// Lines above a question searched for the top edge of its dialog.
+const DIALOG_SPAN: usize = 24;
+
+/// A mark at the start of a menu line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Marker {
+    /// The cursor, or the selected radio button.
+    Cursor,
+    /// An unselected radio button.
+    Radio,
+}
+
+/// The start of a menu line: a marker and/or a number, then the label.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Head<'a> {
+    pub(super) marker: Option<Marker>,
+    pub(super) number: Option<u32>,
+    pub(super) label: &'a str,
+    /// Column where the label starts.
+    pub(super) label_col: usize,
+}
+
+/// Reads a line as a menu line if it starts with a marker or `N.` / `N)`.
+pub(super) fn parse_head<'a>(line: &Line<'a>) -> Option<Head<'a>> {
+    let body = line.body;
+    let (marker, rest) = split_marker(body);
+    let (number, label) = split_number(rest);
+    if marker.is_none() && number.is_none() {
+        return None;
+    }
+    let label_col = line.indent + body[..body.len() - label.len()].chars().count();
+    Some(Head {
+        marker,
+        number,
+        label,
+        label_col,
+    })
+}
+
+/// A leading cursor or radio mark followed by a space (or nothing).
+fn split_marker(body: &str) -> (Option<Marker>, &str) {
+    let mut chars = body.chars();
+    let marker = match chars.next() {
+        Some(c) if CURSORS.contains(&c) => Marker::Cursor,
+        Some(c) if RADIOS.contains(&c) => Marker::Radio,
+        _ => return (None, body),
+    };
+    let rest = chars.as_str();
+    if rest.is_empty() || rest.starts_with(char::is_whitespace) {
+        (Some(marker), rest.trim_start())
+    } else {
+        (None, body)
+    }
+}
+
+/// A leading `N.` or `N)` (one or two digits) followed by a space.
+fn split_number(text: &str) -> (Option<u32>, &str) {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = text[digits..].strip_prefix(['.', ')']);
+    match rest {
+        Some(rest) if (1..=2).contains(&digits) && rest.starts_with(char::is_whitespace) => {
+            (text[..digits].parse().ok(), rest.trim_start())
+        }
+        _ => (None, text),
+    }
+}
+
+/// How a menu is drawn, learnt from its cursor line.
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    numbered: bool,
+    /// Column of the cursor mark.
+    marker_col: usize,
+    /// Column where the cursor line's label starts.
+    label_col: usize,
+}
+
+/// What a line is to a menu of a given shape.
+enum Role<'a> {
+    /// The first line of an option.
+    Head(Head<'a>),
+    /// A wrapped line of the option above.
+    Wrap,
+    /// Not part of the menu.
+    Other,
+}
+
+impl Shape {
+    /// The shape of the menu whose cursor is nearest above `anchor`, in one
+    /// block of non-blank lines.
+    fn find(lines: &[Line], anchor: usize) -> Option<Shape> {
+        let span = MAX_OPTIONS * (MAX_WRAP + 1);
+        lines[..=anchor]
+            .iter()
+            .rev()
+            .take(span)
+            .take_while(|line| !line.is_blank())
+            .find_map(|line| {
+                let head = parse_head(line)?;
+                (head.marker == Some(Marker::Cursor)).then_some(Shape {
+                    numbered: head.number.is_some(),
+                    marker_col: line.indent,
+                    label_col: head.label_col,
+                })
+            })
+    }
+
+    /// Numbered menus: heads carry aligned numbers, wraps sit under the label.
+    /// Others: heads carry a mark in the cursor's column or start in its label
+    /// column; wraps are indented further.
+    fn role<'a>(&self, line: &Line<'a>) -> Role<'a> {
+        if line.is_blank() {
+            return Role::Other;
+        }
+        match parse_head(line) {
+            Some(head) if self.numbered => {
+                let aligned = head.label_col.abs_diff(self.label_col) <= 1;
+                if head.number.is_some() && aligned {
+                    Role::Head(head)
+                } else {
+                    Role::Other
+                }
+            }
+            Some(head) if head.number.is_none() && line.indent == self.marker_col => {
+                Role::Head(head)
+            }
+            Some(_) => Role::Other,
+            None if !self.numbered && line.indent == self.label_col => Role::Head(Head {
+                marker: None,
+                number: None,
+                label: line.body,
+                label_col: line.indent,
+            }),
+            None if line.indent >= self.label_col => Role::Wrap,
+            None => Role::Other,
+        }
+    }
+
+    /// Whether `head` can sit directly above `below` (numbers count down by one).
+    fn continues(&self, head: &Head, below: Option<&Item>) -> bool {
+        match below {
+            Some(below) if self.numbered => head.number.map(|n| n + 1) == below.number,
+            _ => true,
+        }
+    }
+}
+
+/// One option of a menu as drawn.
+#[derive(Debug)]
+struct Item {
+    label: String,
+    number: Option<u32>,
+    cursor: bool,
+}
+
+impl Item {
+    /// The option headed by `head`, its wrapped lines given bottom-up; `None`
+    /// when the label is empty.
+    fn new(head: &Head, wraps: &[&str]) -> Option<Item> {
+        let mut label = String::new();
+        push_words(&mut label, head.label);
+        for wrap in wraps.iter().rev() {
+            push_words(&mut label, wrap);
+        }
+        let kept = strip_annotation(&label).len();
+        label.truncate(kept);
+        (!label.is_empty()).then_some(Item {
+            label,
+            number: head.number,
+            cursor: head.marker == Some(Marker::Cursor),
+        })
+    }
+}
+
+/// A menu: its options top to bottom and the line of the first one.
+struct Menu {
+    top: usize,
+    items: Vec<Item>,
+}
+
+/// Drops what an agent appends to a label: ` · explanation`, a key hint like `(esc)`.
+pub(super) fn strip_annotation(label: &str) -> &str {
+    let label = label.split_once(" · ").map_or(label, |(head, _)| head);
+    match label.strip_suffix(')').and_then(|s| s.rsplit_once('(')) {
+        Some((head, hint)) if is_key_hint(hint) => head.trim_end(),
+        _ => label.trim_end(),
+    }
+}
+
+/// `y`, `esc`, `shift+tab`, `ctrl+e`: a shortcut shown after a label.
+fn is_key_hint(hint: &str) -> bool {
+    let single = hint.len() == 1 && hint.bytes().all(|b| b.is_ascii_alphanumeric());
+    let named = hint.len() <= 16
+        && !hint.contains(' ')
+        && KEY_WORDS.iter().any(|key| {
+            hint.as_bytes()
+                .get(..key.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(key.as_bytes()))
+        });
+    single || named
+}
+
+/// Reads the menu that ends at `anchor`, walking up from it.
+fn parse_menu(lines: &[Line], anchor: usize, shape: &Shape) -> Option<Menu> {
+    let mut items: Vec<Item> = Vec::new();
+    let mut wraps: Vec<&str> = Vec::new();
+    let mut top = anchor;
+    for (i, line) in lines[..=anchor].iter().enumerate().rev() {
+        match shape.role(line) {
+            Role::Head(head) => {
+                if !shape.continues(&head, items.last()) {
+                    break;
+                }
+                items.push(Item::new(&head, &wraps)?);
+                wraps.clear();
+                top = i;
+                if items.len() > MAX_OPTIONS {
+                    return None;
+                }
+                if head.number == Some(1) {
+                    break;
+                }
+            }
+            Role::Wrap if wraps.len() < MAX_WRAP => wraps.push(line.body),
+            _ => break,
+        }
+    }
+    items.reverse();
+    Some(Menu { top, items })
+}
+
+/// A decision from a cursor menu ending at `end`. An un-numbered one also needs
+/// a key hint (below it or after its question): its bare option lines could be prose.
+pub(super) fn menu_prompt(lines: &[Line], end: PromptEnd) -> Option<Prompt> {
+    let shape = Shape::find(lines, end.line)?;
+    let menu = parse_menu(lines, end.line, &shape)?;
+    let mut cursors = (0..menu.items.len()).filter(|&i| menu.items[i].cursor);
+    let (Some(cursor), None) = (cursors.next(), cursors.next()) else {
+        return None;
+    };
+    let numbered_from_one = menu
+        .items
+        .first()
+        .is_some_and(|item| item.number == Some(1));
+    if menu.items.len() < 2 || (shape.numbered && !numbered_from_one) {
+        return None;
+    }
+    let question = find_question(lines, menu.top)?;
+    let hinted = end.hinted || is_hint(lines[question.end].body);
+    if !shape.numbered && !hinted {
+        return None;
+    }
+    let context = menu_context(lines, &question, menu.top);
+    let options = menu
+        .items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let keys = menu_keys(item.number, cursor, i);
+            option(item.label, keys)
+        })
+        .collect();
+    Some(Prompt::new(question.text, context, options, Some(cursor)))
+}
+
+/// The digit of a numbered option, else arrows from the cursor then Enter.
+pub(super) fn menu_keys(number: Option<u32>, cursor: usize, target: usize) -> Vec<Key> {
+    if let Some(digit) = number.and_then(|n| char::from_digit(n, 10)) {
+        return vec![Key::Char(digit)];
+    }
+    let step = if target > cursor { Key::Down } else { Key::Up };
+    let mut keys = vec![step; cursor.abs_diff(target)];
+    keys.push(Key::Enter);
+    keys
+}
+
+/// A menu's question and the lines it spans.
+struct Question {
+    start: usize,
+    end: usize,
+    text: String,
+}
+
+/// The nearest question above a menu, inside its dialog: a sentence ending in
+/// `?`, joined when it wraps.
+fn find_question(lines: &[Line], menu_top: usize) -> Option<Question> {
+    let from = menu_top.saturating_sub(QUESTION_SPAN);
+    for (i, line) in lines[..menu_top].iter().enumerate().skip(from).rev() {
+        if is_edge(line.body) || is_bullet(line.body) {
+            return None;
+        }
+        if let Some(cut) = question_end(line.body) {
+            let start = sentence_start(lines, i);
+            let mut text = String::new();
+            for above in &lines[start..i] {
+                push_words(&mut text, above.body);
+            }
+            push_words(&mut text, &line.body[..cut]);
+            if text.starts_with("? ") {
+                text.drain(..2);
+            }
+            return Some(Question {
+                start,
+                end: i,
+                text,
+            });
+        }
+    }
+    None
+}
+
+/// Byte index just after the last `?` that ends a word in `body`.
+pub(super) fn question_end(body: &str) -> Option<usize> {
+    let mut end = None;
+    let mut prev = ' ';
+    for (i, c) in body.char_indices() {
+        if c == '?' && !prev.is_whitespace() {
+            let next = body[i + 1..].chars().next();
+            if next.is_none_or(|n| n.is_whitespace() || matches!(n, ')' | '"' | '\'' | '`' | '*')) {
+                end = Some(i + 1);
+            }
+        }
+        prev = c;
+    }
+    end
+}
+
+/// The first line of the sentence ending on line `at`: lines above are joined
+/// while the current one reads as a wrapped tail (up to two).
+fn sentence_start(lines: &[Line], at: usize) -> usize {
+    let mut start = at;
+    while start > 0 && at - start < 2 {
+        let above = &lines[start - 1];
+        let wrapped = lines[start]
+            .body
+            .starts_with(|c: char| c.is_lowercase() || matches!(c, '/' | '.' | '~' | '`'));
+        if !wrapped || above.is_blank() || is_rule(above.body) || parse_head(above).is_some() {
+            break;
+        }
+        start -= 1;
+    }
+    start
+}
+
+/// What a menu is about: the dialog's lines above the question (title,
+/// command, file), or failing that the lines between question and menu.
+fn menu_context(lines: &[Line], question: &Question, menu_top: usize) -> Option<String> {
+    let above = dialog_top(lines, question.start)
+        .and_then(|top| context_of(&lines[top + 1..question.start]));
+    above.or_else(|| {
+        let below = &lines[question.end + 1..menu_top];
+        let rest_of_paragraph = below.iter().take_while(|line| !line.is_blank()).count();
+        context_of(&below[rest_of_paragraph..])
+    })
+}
+
+/// The dialog's top edge above line `from`; none past a transcript entry.
+fn dialog_top(lines: &[Line], from: usize) -> Option<usize> {
+    let span = from.saturating_sub(DIALOG_SPAN);
+    for (i, line) in lines[..from].iter().enumerate().skip(span).rev() {
+        if is_edge(line.body) {
+            return Some(i);
+        }
+        if is_bullet(line.body) {
+            return None;
+        }
+    }
+    None
+}
