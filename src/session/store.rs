@@ -379,7 +379,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::SessionName;
+    use crate::tmux::SessionName;
 
     fn record(name: &str) -> SessionRecord {
         SessionRecord::new(

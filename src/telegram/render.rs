@@ -279,7 +279,7 @@ pub fn help(socket: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::SessionName;
+    use crate::tmux::SessionName;
 
     #[test]
     fn escapes_markup() {

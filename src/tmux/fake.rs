@@ -255,7 +255,7 @@ impl Tmux for FakeTmux {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::SessionName;
+    use crate::tmux::SessionName;
 
     fn spec(name: &str) -> NewSession {
         NewSession {

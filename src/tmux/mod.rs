@@ -1,15 +1,17 @@
 //! The tmux seam: a trait the session manager and watcher talk to, the real
-//! driver over the tmux CLI, and an in-memory fake for unit tests.
+//! driver over the tmux CLI, session names, and an in-memory fake for unit tests.
 
 mod cli;
+#[cfg(test)]
 mod fake;
+mod name;
 
 pub use cli::CliTmux;
-pub use fake::{FakeInput, FakeTmux};
+#[cfg(test)]
+pub(crate) use fake::{FakeInput, FakeTmux};
+pub use name::{MAX_NAME_LEN, NameError, SessionName};
 
 use std::path::PathBuf;
-
-use crate::session::SessionName;
 
 /// A key to press in a pane, as used to answer agent menus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
