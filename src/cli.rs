@@ -165,7 +165,7 @@ fn check_token(config: &Config) -> Result<String, String> {
 fn check_writable(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let probe = dir.join(".doctor-probe");
-    tgmux::session::store::write_atomic(&probe, b"ok")?;
+    tgmux::durable::write_atomic(&probe, b"ok")?;
     std::fs::remove_file(probe)
 }
 

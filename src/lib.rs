@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod config;
+pub mod durable;
 pub mod screen;
 pub mod session;
 pub mod telegram;

@@ -1,17 +1,16 @@
 //! The JSON store: one file of session records, written atomically and durably.
 
-use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::SessionRecord;
+use crate::durable;
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -123,7 +122,7 @@ impl Store {
             cache: Arc::default(),
         };
         let _lock = store.lock()?;
-        remove_stale_temps(&store.path).map_err(io_at(dir))?;
+        durable::remove_stale_temps(&store.path).map_err(io_at(dir))?;
         Ok(store)
     }
 
@@ -160,14 +159,7 @@ impl Store {
     /// Takes the exclusive write lock; it is released when the file is dropped.
     fn lock(&self) -> Result<File, StoreError> {
         let path = self.path.with_file_name(WRITE_LOCK_FILE);
-        let file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io_at(&path))?;
-        file.lock().map_err(io_at(&path))?;
-        Ok(file)
+        durable::lock(&path).map_err(io_at(&path))
     }
 
     /// Reads and parses the file (or takes the cached records if it did not
@@ -248,7 +240,7 @@ impl Store {
         let mut bytes =
             serde_json::to_vec_pretty(&contents).map_err(|e| io_at(&self.path)(e.into()))?;
         bytes.push(b'\n');
-        write_atomic(&self.path, &bytes).map_err(io_at(&self.path))
+        durable::write_atomic(&self.path, &bytes).map_err(io_at(&self.path))
     }
 }
 
@@ -305,75 +297,6 @@ impl RunLock {
             .map_err(io_at(&path))?;
         Ok(RunLock { _file: file })
     }
-}
-
-/// Tells apart the temp files of concurrent writes within one process.
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// The prefix of the temp files `write_atomic` makes for `path`: `.NAME.tmp-`.
-fn temp_prefix(path: &Path) -> io::Result<OsString> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path has no file name"))?;
-    let mut prefix = OsString::from(".");
-    prefix.push(name);
-    prefix.push(".tmp-");
-    Ok(prefix)
-}
-
-/// The folder holding `path`, `.` for a bare file name.
-fn parent_dir(path: &Path) -> &Path {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    }
-}
-
-fn sync_parent(path: &Path) -> io::Result<()> {
-    File::open(parent_dir(path))?.sync_all()
-}
-
-/// Removes temp files of `path` left by killed writers; the caller holds the write lock.
-fn remove_stale_temps(path: &Path) -> io::Result<()> {
-    let prefix = temp_prefix(path)?;
-    let prefix = prefix.as_encoded_bytes();
-    for entry in fs::read_dir(parent_dir(path))? {
-        let entry = entry?;
-        if entry.file_name().as_encoded_bytes().starts_with(prefix) {
-            fs::remove_file(entry.path())?;
-        }
-    }
-    Ok(())
-}
-
-/// Writes `bytes` to `path` so that a crash leaves either the old or the new file.
-///
-/// A temp file in the same folder is written, fsynced and renamed over `path`,
-/// then the folder is fsynced. New files are readable by the owner only.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut name = temp_prefix(path)?;
-    name.push(format!(
-        "{}-{}",
-        std::process::id(),
-        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let temp = parent_dir(path).join(name);
-    let written = (|| {
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&temp, path)
-    })();
-    if let Err(e) = written {
-        // Best effort: the write already failed, and that is the error to report.
-        let _ = fs::remove_file(&temp);
-        return Err(e);
-    }
-    sync_parent(path)
 }
 
 #[cfg(test)]
@@ -572,7 +495,7 @@ mod tests {
         // A rename that fails (over a non-empty folder) removes its temp file.
         let target = dir.path().join("taken");
         fs::create_dir_all(target.join("inside")).unwrap();
-        assert!(write_atomic(&target, b"{}").is_err());
+        assert!(durable::write_atomic(&target, b"{}").is_err());
         assert_eq!(
             file_names(dir.path()),
             ["sessions.json", "sessions.json.lock", "taken"]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::config::UserId;
-use crate::session::store::write_atomic;
+use crate::durable::write_atomic;
 
 /// File in the data folder holding the users added with `/pair`.
 const PAIRED_FILE: &str = "paired_users.json";
