@@ -53,7 +53,7 @@ use support::bot::{ALICE, BotProcess, BotSetup, WAIT};
 use support::botapi::BotApi;
 use support::tmux::TmuxSandbox;
 use support::{agent, sh_quote};
-use tgmux::session::{Manager, Settings, Store};
+use tgmux::session::{Events, Manager, Settings, Store};
 
 const PROMPT_TARGET_MS: f64 = 500.0;
 const TAP_TARGET_MS: f64 = 100.0;
@@ -191,8 +191,9 @@ fn create_sessions(sandbox: &TmuxSandbox, setup: &BotSetup, folders: &[PathBuf])
         roots: vec![setup.root.clone()],
         agent: setup.agent.clone(),
         env: Vec::new(),
+        home: None,
     };
-    let manager = Manager::new(Arc::new(sandbox.driver()), store, settings);
+    let manager = Manager::new(Arc::new(sandbox.driver()), store, settings, Events::none());
     for folder in folders {
         let name = folder.file_name().and_then(|n| n.to_str()).expect("name");
         let record = manager

@@ -7,12 +7,9 @@ use std::time::Duration;
 
 use teloxide::adaptors::throttle::Limits;
 use teloxide::prelude::*;
-use teloxide::types::BotCommand;
 
 use crate::config::Config;
-use crate::session::{
-    Manager, ReconcileReport, RunLock, SessionError, Settings, Store, StoreError,
-};
+use crate::session::{Events, Manager, RunLock, SessionError, Settings, Store, StoreError};
 use crate::telegram::{self, Ctx, TgBot, auth::Auth, render, send};
 use crate::tmux::{CliTmux, TmuxError};
 use crate::watch::Watcher;
@@ -69,7 +66,7 @@ pub enum AppError {
 }
 
 /// The session manager over the store and the dedicated tmux server.
-fn manager(config: &Config) -> Result<Manager, AppError> {
+fn manager(config: &Config, events: Events) -> Result<Manager, AppError> {
     let store = Store::open(&config.data_dir)?;
     let tmux = Arc::new(CliTmux::new(config.tmux_socket.clone()));
     let env = std::env::vars()
@@ -79,14 +76,16 @@ fn manager(config: &Config) -> Result<Manager, AppError> {
         roots: config.roots.clone(),
         agent: config.agent.clone(),
         env,
+        home: config.home.clone(),
     };
-    Ok(Manager::new(tmux, store, settings))
+    Ok(Manager::new(tmux, store, settings, events))
 }
 
 /// Runs the bot until SIGINT or SIGTERM.
 pub async fn run(config: Config) -> Result<(), AppError> {
     let _lock = RunLock::acquire(&config.data_dir)?;
-    let manager = Arc::new(manager(&config)?);
+    let (events, events_rx) = Events::channel();
+    let manager = Arc::new(manager(&config, events)?);
     let auth = Arc::new(Auth::load(&config.allowed_users, &config.data_dir)?);
     if let Some(code) = auth.pairing_code() {
         eprintln!(
@@ -125,21 +124,20 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     tracing::info!("connected as @{username}");
     set_commands(&bot).await;
 
-    let ctx = Arc::new(Ctx::new(Arc::clone(&manager), Arc::clone(&auth), username));
-    telegram::notifier::broadcast(
-        &bot,
-        &ctx,
-        &startup_text(&report, manager.tmux().socket()),
-        None,
-        None,
-    )
-    .await;
+    let ctx = Arc::new(Ctx::new(
+        Arc::clone(&manager),
+        Arc::clone(&auth),
+        username,
+        config.home.clone(),
+        &config.data_dir,
+    ));
+    let hello = render::startup(&report, manager.tmux().socket());
+    telegram::notifier::broadcast(&bot, &ctx, (hello, Default::default()), None).await;
 
-    let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = {
         let (manager, stop) = (Arc::clone(&manager), Arc::clone(&stop));
-        std::thread::spawn(move || Watcher::new(manager).run(WATCH_INTERVAL, events_tx, stop))
+        std::thread::spawn(move || Watcher::new(manager).run(WATCH_INTERVAL, stop))
     };
     let notifier = tokio::spawn(telegram::notifier::run(
         bot.clone(),
@@ -175,17 +173,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
 
 /// Fills the phone's command menu from the same table `/help` uses.
 async fn set_commands(bot: &TgBot) {
-    let commands: Vec<BotCommand> = telegram::command::COMMANDS
-        .iter()
-        .map(|c| {
-            let about = if c.args.is_empty() {
-                c.about.to_owned()
-            } else {
-                format!("{} – {}", c.args, c.about)
-            };
-            BotCommand::new(c.name, about)
-        })
-        .collect();
+    let commands = telegram::menu();
     if let Err(e) = send::retrying("setMyCommands", || {
         bot.set_my_commands(commands.clone()).send()
     })
@@ -193,28 +181,4 @@ async fn set_commands(bot: &TgBot) {
     {
         tracing::warn!("could not set the command menu: {e}");
     }
-}
-
-fn startup_text(report: &ReconcileReport, socket: &str) -> String {
-    let names = |names: &mut dyn Iterator<Item = String>| {
-        let list: Vec<String> = names.map(|n| render::escape(&n)).collect();
-        if list.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", list.join(", "))
-        }
-    };
-    format!(
-        "🔄 <b>tgmux started</b>\n🟢 {} live{}\n⏹ {} stopped{}\n📥 {} adopted{}\nAttach on the machine: <code>tmux -L {} attach -t NAME</code>",
-        report.live.len(),
-        names(&mut report.live.iter().map(|n| n.to_string())),
-        report.stopped.len(),
-        names(&mut report.stopped.iter().map(|(n, status)| match status {
-            Some(code) => format!("{n} (exit {code})"),
-            None => n.to_string(),
-        })),
-        report.adopted.len(),
-        names(&mut report.adopted.iter().map(|n| n.to_string())),
-        render::escape(socket),
-    )
 }

@@ -15,11 +15,12 @@ use tgmux::tmux::CliTmux;
 /// Prints the store as a table: name, state, age, folder, agent.
 pub fn ls(all: bool) -> Result<ExitCode, String> {
     let dir = Config::data_dir_from_env().map_err(|e| e.to_string())?;
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
     let store = Store::open(&dir).map_err(|e| e.to_string())?;
     let records = store.load().map_err(|e| e.to_string())?;
     let shown: Vec<_> = records
         .iter()
-        .filter(|r| all || r.state != SessionState::Decommissioned)
+        .filter(|r| all || r.state != SessionState::Removed)
         .collect();
     if shown.is_empty() {
         println!("no sessions in {}", store.path().display());
@@ -30,17 +31,20 @@ pub fn ls(all: bool) -> Result<ExitCode, String> {
         .iter()
         .map(|r| {
             let mut state = r.state.to_string();
-            if let Some(code) = r.exit_status {
-                state.push_str(&format!(" ({code})"));
-            }
-            if r.pending.is_some() {
-                state.push_str(" ?");
+            match &r.state {
+                SessionState::Stopped {
+                    exit_status: Some(code),
+                } => state.push_str(&format!(" ({code})")),
+                SessionState::Active {
+                    pending: Some(_), ..
+                } => state.push_str(" ?"),
+                _ => {}
             }
             [
                 r.name.to_string(),
                 state,
                 age(r.created_at, now),
-                short_folder(&r.folder),
+                short_folder(&r.folder, home.as_deref()),
                 r.agent.clone(),
             ]
         })

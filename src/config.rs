@@ -48,6 +48,8 @@ pub struct Config {
     pub tmux_socket: String,
     pub roots: Vec<PathBuf>,
     pub agent: String,
+    /// The user's home folder (`HOME`), for `~` in folders and messages.
+    pub home: Option<PathBuf>,
 }
 
 /// A setting that is missing or malformed.
@@ -98,6 +100,7 @@ impl Config {
             tmux_socket: parse_socket(get("TGMUX_TMUX_SOCKET"))?,
             roots: parse_roots(get("TGMUX_ROOTS").as_deref(), home.as_ref())?,
             agent: get("TGMUX_AGENT").unwrap_or_else(|| DEFAULT_AGENT.to_owned()),
+            home,
         })
     }
 }

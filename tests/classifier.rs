@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
+use tgmux::screen::Prompt;
 use tgmux::screen::{Screen, classify};
-use tgmux::session::Decision;
 use tgmux::tmux::Key::{self, Char, Down, Enter, Up};
 
 const WIDTH: usize = 100;
@@ -39,22 +39,22 @@ fn boxed(width: usize, lines: &[&str]) -> Vec<String> {
     out
 }
 
-fn decision(screen: &str) -> Decision {
+fn decision(screen: &str) -> Prompt {
     match classify(screen) {
         Screen::Decision(decision) => decision,
         other => panic!("expected a decision, got {other:?} for\n{screen}"),
     }
 }
 
-fn labels(decision: &Decision) -> Vec<&str> {
+fn labels(decision: &Prompt) -> Vec<&str> {
     decision.options.iter().map(|o| o.label.as_str()).collect()
 }
 
-fn keys(decision: &Decision) -> Vec<Vec<Key>> {
+fn keys(decision: &Prompt) -> Vec<Vec<Key>> {
     decision.options.iter().map(|o| o.keys.clone()).collect()
 }
 
-fn asks_reply(decision: &Decision) -> Vec<bool> {
+fn asks_reply(decision: &Prompt) -> Vec<bool> {
     decision.options.iter().map(|o| o.asks_reply).collect()
 }
 

@@ -5,7 +5,7 @@ mod support;
 use std::process::{Command, Output};
 
 use support::botapi::BotApi;
-use tgmux::session::{SessionName, SessionRecord, SessionState, Store};
+use tgmux::session::{SessionName, SessionRecord, Store};
 
 fn tgmux(args: &[&str], env: &[(&str, &str)]) -> Output {
     let dir = tempfile::tempdir().unwrap();
@@ -50,22 +50,24 @@ fn ls_prints_the_store_as_a_table() {
                 None,
                 "claude".into(),
             );
-            web.state = SessionState::Active;
+            web.activate().unwrap();
             let mut api = SessionRecord::new(
                 SessionName::parse("api").unwrap(),
                 "/srv/api".into(),
                 None,
                 "aider".into(),
             );
-            api.state = SessionState::Stopped;
-            api.exit_status = Some(3);
+            api.activate().unwrap();
+            api.stop(Some(3)).unwrap();
             let mut old = SessionRecord::new(
                 SessionName::parse("old").unwrap(),
                 "/srv/old".into(),
                 None,
                 "sh".into(),
             );
-            old.state = SessionState::Decommissioned;
+            old.activate().unwrap();
+            old.stop(None).unwrap();
+            old.remove().unwrap();
             records.extend([web, api, old]);
             Ok::<_, tgmux::session::StoreError>(())
         })

@@ -271,7 +271,14 @@ async fn strangers_change_nothing() {
         .filter(|m| m.chat_id == MALLORY)
         .map(|m| m.visible.clone())
         .collect();
-    assert_eq!(to_mallory.len(), 1, "only the /start line: {to_mallory:?}");
+    assert_eq!(
+        to_mallory,
+        [
+            "This bot is private. Your Telegram user id is 6666.",
+            "That pairing code is not right. Check the code printed in the terminal where tgmux runs."
+        ],
+        "only the /start line and the wrong code"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -369,23 +376,30 @@ async fn with_nobody_allowed_a_pairing_code_is_printed_once() {
     });
     api.wait_for_call("getUpdates", WAIT, |_| true).await;
 
-    api.send_text(ALICE, "/pair WRONGCODE");
+    let wrong = ask(&api, ALICE, "/pair WRONGCODE", |_| true).await;
+    assert!(wrong.visible.contains("not right"), "{}", wrong.visible);
+    api.send_text(ALICE, "/pair WRONGAGAIN");
     api.send_text(ALICE, "/ls");
     let welcome = ask(&api, ALICE, &format!("/pair {code}"), |_| true).await;
     assert!(welcome.visible.contains("Paired"), "{}", welcome.visible);
-    assert!(
+    assert_eq!(
         api.sent_messages()
             .iter()
             .filter(|m| m.chat_id == ALICE)
-            .count()
-            == 1,
-        "the wrong code and the /ls before pairing got nothing"
+            .count(),
+        2,
+        "one reply to the wrong codes, none to the /ls before pairing"
     );
     ask(&api, ALICE, "/ls", |m| m.visible.contains("No sessions")).await;
     // The code works once.
-    api.send_text(MALLORY, &format!("/pair {code}"));
-    ask(&api, ALICE, "/help", |_| true).await;
-    assert!(api.sent_messages().iter().all(|m| m.chat_id != MALLORY));
+    let reused = ask(&api, MALLORY, &format!("/pair {code}"), |_| true).await;
+    assert!(reused.visible.contains("not right"), "{}", reused.visible);
+    let start = ask(&api, MALLORY, "/start", |_| true).await;
+    assert!(
+        start.visible.contains("This bot is private"),
+        "Mallory is still a stranger: {}",
+        start.visible
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

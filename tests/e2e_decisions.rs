@@ -6,8 +6,8 @@
 //! in the agent's log). Where a test proves that keys were NOT sent, it does
 //! so without sleeping: it answers the prompt properly afterwards and checks
 //! that the log shows that answer alone (stray keys would have answered or
-//! been typed first). Only the restart test needs a settle window, to show
-//! that a second message does not come.
+//! been typed first). After a restart, tests wait for the bot's own named
+//! events (`watcher: first look done`, `notifier: caught up`) in its log.
 
 mod support;
 
@@ -79,6 +79,12 @@ impl Rig {
                 m.chat_id == ALICE && m.message_id > mark && is_decision(m)
             })
             .await
+    }
+
+    /// Waits for a line the bot logs when it reaches a named point.
+    async fn wait_for_log(&self, event: &str) {
+        let bot = self.bot.as_ref().expect("running");
+        wait_for(event, || bot.log().contains(event).then_some(())).await;
     }
 
     /// What the agent logged so far.
@@ -188,7 +194,7 @@ async fn a_decision_arrives_with_one_button_per_option() {
         .into_iter()
         .map(|(_, data)| data.split(':').take(2).collect::<Vec<_>>().join(":"))
         .collect();
-    assert_eq!(kinds, ["1:a", "1:a", "1:a", "1:p"]);
+    assert_eq!(kinds, ["2:a", "2:a", "2:a", "2:p"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -240,7 +246,7 @@ async fn a_stale_tap_after_the_prompt_changed_sends_nothing() {
     let answer = rig.api.wait_for_callback_answer(&id, WAIT).await;
     assert_eq!(
         answer.text.as_deref(),
-        Some("This prompt is no longer open."),
+        Some("This prompt is no longer open; nothing was sent."),
         "{answer:?}"
     );
     assert_eq!(rig.answers(), "");
@@ -276,8 +282,8 @@ async fn two_quick_taps_give_one_answer() {
     assert_eq!(
         texts,
         [
+            "Already answered: Yes, and don't ask again for echo commands in this folder, by User1111",
             "Sent: Yes, and don't ask again for echo commands in this folder",
-            "This prompt was already answered.",
         ]
     );
     // A second `2` would show at the start of the next line typed.
@@ -346,16 +352,12 @@ async fn an_agent_that_exits_is_reported_with_its_status() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_restart_pushes_a_pending_decision_exactly_once() {
+async fn after_a_restart_the_open_decision_keeps_its_message_and_a_tap_edits_it() {
     let mut rig = Rig::ask().await;
     let before = rig.new_decision().await;
     let mark = rig.restart().await;
-    let again = rig.decision_after(mark).await;
-    assert_eq!(again.text, before.text, "the same prompt");
-    assert_eq!(again.buttons(), before.buttons(), "the same buttons");
-    // Settle window: the watcher looks every 250 ms and the throttle lets one
-    // message a second through, so a duplicate would arrive well within 2.5 s.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    rig.wait_for_log("watcher: first look done").await;
+    rig.wait_for_log("notifier: caught up").await;
     let pushed: Vec<i32> = rig
         .api
         .sent_messages()
@@ -363,13 +365,147 @@ async fn a_restart_pushes_a_pending_decision_exactly_once() {
         .filter(|m| m.message_id > mark && is_decision(m))
         .map(|m| m.message_id)
         .collect();
-    assert_eq!(pushed, [again.message_id], "{}", rig.api.dump());
+    assert_eq!(
+        pushed,
+        [0; 0],
+        "the phone already shows it: {}",
+        rig.api.dump()
+    );
 
-    // The buttons pushed by the new process work.
-    tap(&rig.api, ALICE, again.message_id, "⭐ Yes").await;
+    // The button the phone still shows works, and its message is edited.
+    tap(&rig.api, ALICE, before.message_id, "⭐ Yes").await;
     rig.wait_for_answers("the answer", |log| !log.is_empty())
         .await;
     assert_eq!(rig.answers(), "chose a 1\n");
+    rig.api
+        .wait_for_edit(before.message_id, WAIT, |m| {
+            m.buttons().is_empty() && m.visible.contains("→ Yes, by User1111")
+        })
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_decision_answered_while_the_bot_was_down_loses_its_buttons() {
+    let mut rig = Rig::ask().await;
+    let before = rig.new_decision().await;
+    let status = rig.bot.take().expect("running").stop();
+    assert!(status.success());
+    rig.keys_in_pane(&["1"]);
+    rig.wait_for_answers("the answer at the terminal", |log| !log.is_empty())
+        .await;
+    let (bot, _) = BotProcess::start_ready(&rig.api, &rig.sandbox, &rig.setup).await;
+    rig.bot = Some(bot);
+    rig.api
+        .wait_for_edit(before.message_id, WAIT, |m| {
+            m.buttons().is_empty() && m.visible.contains("answered in the terminal")
+        })
+        .await;
+    assert_eq!(rig.answers(), "chose a 1\n");
+}
+
+// ---- A button answers only the prompt it was sent for ---------------------------
+
+/// The decision for `again.sh`'s prompt whose diff line reads `body`, sent
+/// after message `mark`.
+async fn notes_decision(rig: &Rig, mark: i32, body: &str) -> SentMessage {
+    rig.api
+        .wait_for_message(WAIT, |m| {
+            m.chat_id == ALICE && m.message_id > mark && is_decision(m) && m.visible.contains(body)
+        })
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_diff_under_the_same_question_is_not_approved_by_the_old_button() {
+    let rig = Rig::start("again.sh", None).await;
+    let old = rig.new_decision().await;
+    assert!(
+        old.visible.contains("Do you want to create notes.md?") && old.visible.contains("+ hello")
+    );
+    let old_yes = data_of(&old, "Yes");
+    rig.keys_in_pane(&["d"]);
+    wait_for("the changed diff on the screen", || {
+        rig.pane().contains("changed body").then_some(())
+    })
+    .await;
+    let id = rig.api.tap(ALICE, old.message_id, &old_yes);
+    let answer = rig.api.wait_for_callback_answer(&id, WAIT).await;
+    assert_eq!(
+        answer.text.as_deref(),
+        Some("This prompt is no longer open; nothing was sent.")
+    );
+    // The changed prompt reaches the phone as a decision of its own.
+    let new = notes_decision(&rig, old.message_id, "changed body").await;
+    tap(&rig.api, ALICE, new.message_id, "No").await;
+    rig.wait_for_answers("the answer to the changed prompt", |log| {
+        log.contains("key 2")
+    })
+    .await;
+    assert_eq!(rig.answers(), "key d\nkey 2\n", "the old Yes sent nothing");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_old_button_never_answers_a_later_prompt_that_reads_the_same() {
+    let rig = Rig::start("again.sh", None).await;
+    let first = rig.new_decision().await;
+    let first_yes = data_of(&first, "Yes");
+    tap(&rig.api, ALICE, first.message_id, "⭐ Yes").await;
+    let second = notes_decision(&rig, first.message_id, "+ hello").await;
+    assert_eq!(
+        second.text, first.text,
+        "the same question, context and options"
+    );
+    assert_ne!(data_of(&second, "Yes"), first_yes, "but another decision");
+
+    // A phone whose edit failed still shows the first message's buttons.
+    let id = rig.api.tap(ALICE, first.message_id, &first_yes);
+    let answer = rig.api.wait_for_callback_answer(&id, WAIT).await;
+    assert_eq!(
+        answer.text.as_deref(),
+        Some("This prompt is no longer open; nothing was sent."),
+        "{answer:?}"
+    );
+    tap(&rig.api, ALICE, second.message_id, "No").await;
+    rig.wait_for_answers("the answer to the second prompt", |log| {
+        log.contains("key 2")
+    })
+    .await;
+    assert_eq!(rig.answers(), "key 1\nkey 2\n", "no second `1`");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stop_then_resume_pushes_the_new_prompt_and_the_old_button_sends_nothing() {
+    let rig = Rig::start("again.sh", None).await;
+    let old = rig.new_decision().await;
+    let old_yes = data_of(&old, "Yes");
+    ask(&rig.api, ALICE, "/stop webapp", |m| {
+        m.visible.contains("stopped")
+    })
+    .await;
+    rig.api
+        .wait_for_edit(old.message_id, WAIT, |m| {
+            m.buttons().is_empty() && m.visible.contains("the session was stopped")
+        })
+        .await;
+    let resumed = ask(&rig.api, ALICE, "/resume webapp", |m| {
+        m.visible.contains("running again")
+    })
+    .await;
+    let new = notes_decision(&rig, resumed.message_id, "+ hello").await;
+    assert_eq!(new.text, old.text, "the resumed agent asks the same");
+
+    let id = rig.api.tap(ALICE, old.message_id, &old_yes);
+    let answer = rig.api.wait_for_callback_answer(&id, WAIT).await;
+    assert_eq!(
+        answer.text.as_deref(),
+        Some("This prompt is no longer open; nothing was sent.")
+    );
+    tap(&rig.api, ALICE, new.message_id, "No").await;
+    rig.wait_for_answers("the answer to the resumed prompt", |log| {
+        log.contains("key 2")
+    })
+    .await;
+    assert_eq!(rig.answers(), "key 2\n", "the old button sent nothing");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -484,7 +620,7 @@ async fn an_agent_that_dies_with_a_question_open_retires_its_buttons() {
     );
     rig.api
         .wait_for_edit(decision.message_id, WAIT, |m| {
-            m.visible.contains("the agent stopped") && m.buttons().is_empty()
+            m.visible.contains("the agent exited") && m.buttons().is_empty()
         })
         .await;
     assert_eq!(rig.answers(), "");

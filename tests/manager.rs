@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use support::tmux::TmuxSandbox;
 use support::{agent, sh_quote, wait_until};
-use tgmux::session::{Manager, SessionState, Settings, Store};
+use tgmux::session::{Events, Manager, SessionState, Settings, Store};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -43,14 +43,16 @@ fn manager(sandbox: &TmuxSandbox, root: &Path, agent: String) -> Manager {
         roots: vec![root.to_owned()],
         agent,
         env: vec![("TGMUX_PROBE".into(), "probe".into())],
+        home: None,
     };
-    Manager::new(Arc::new(sandbox.driver()), store, settings)
+    Manager::new(Arc::new(sandbox.driver()), store, settings, Events::none())
 }
 
 fn screen_shows(manager: &Manager, name: &str, text: &str) {
+    let id = manager.find(name).unwrap().id;
     wait_until(WAIT, &format!("{name} to show {text:?}"), || {
         manager
-            .capture(name, 100)
+            .capture(id, 100)
             .map(|(_, s)| s.contains(text))
             .unwrap_or(false)
     });
@@ -61,14 +63,11 @@ fn typed(sandbox: &TmuxSandbox, n: usize) -> Vec<String> {
 }
 
 #[test]
-fn create_list_send_capture_stop_resume_decommission() {
+fn create_list_send_capture_stop_resume_remove() {
     let s = setup();
     let m = &s.manager;
     let record = m.create(Some("webapp"), None, None).unwrap();
-    assert_eq!(
-        (record.name.as_str(), record.state),
-        ("webapp", SessionState::Active)
-    );
+    assert!(record.name.as_str() == "webapp" && record.state.is_active());
     screen_shows(m, "webapp", "ready>");
     assert_eq!(m.list().unwrap().len(), 1);
 
@@ -81,28 +80,25 @@ fn create_list_send_capture_stop_resume_decommission() {
         "héllo ✓",
     ];
     for text in texts {
-        m.send_text("web", text).unwrap();
+        m.send_text(record.id, text).unwrap();
     }
     assert_eq!(
         typed(&s.sandbox, texts.len()),
         texts.map(String::from).to_vec()
     );
 
-    let stopped = m.stop("webapp").unwrap();
-    assert_eq!(stopped.state, SessionState::Stopped);
+    let stopped = m.stop(record.id).unwrap();
+    assert_eq!(stopped.state, SessionState::Stopped { exit_status: None });
     assert!(!s.sandbox.has_session("webapp"));
-    let err = m.send_text("webapp", "x").unwrap_err();
+    let err = m.send_text(record.id, "x").unwrap_err();
     assert!(err.to_string().contains("stopped"), "{err}");
 
-    let resumed = m.resume("webapp").unwrap();
-    assert_eq!(
-        (resumed.id, resumed.state),
-        (record.id, SessionState::Active)
-    );
+    let resumed = m.resume(record.id).unwrap();
+    assert!(resumed.id == record.id && resumed.state.is_active());
     screen_shows(m, "webapp", "ready>");
 
-    let gone = m.decommission("webapp").unwrap();
-    assert_eq!(gone.state, SessionState::Decommissioned);
+    let gone = m.remove(record.id).unwrap();
+    assert_eq!(gone.state, SessionState::Removed);
     assert!(!s.sandbox.has_session("webapp"));
     assert!(
         s.root.join("webapp").is_dir(),
@@ -139,6 +135,7 @@ fn an_agent_that_exits_3_is_reported_stopped_with_3() {
         .unwrap();
     screen_shows(&s.manager, "webapp", "exiting with 3");
     s.manager
+        .tmux()
         .send_keys("webapp", &[tgmux::tmux::Key::Enter])
         .unwrap();
     let mut report = Default::default();
@@ -148,15 +145,17 @@ fn an_agent_that_exits_3_is_reported_stopped_with_3() {
     });
     assert_eq!(
         report.stopped,
-        vec![(s.manager.get("webapp").unwrap().name, Some(3))]
+        vec![(s.manager.find("webapp").unwrap().name, Some(3))]
     );
-    let record = s.manager.get("webapp").unwrap();
+    let record = s.manager.find("webapp").unwrap();
     assert_eq!(
-        (record.state, record.exit_status),
-        (SessionState::Stopped, Some(3))
+        record.state,
+        SessionState::Stopped {
+            exit_status: Some(3)
+        }
     );
     // The last screen is still there to read.
-    let (_, screen) = s.manager.capture("webapp", 100).unwrap();
+    let (_, screen) = s.manager.capture(record.id, 100).unwrap();
     assert!(screen.contains("exiting with 3"), "{screen}");
 }
 
@@ -174,10 +173,11 @@ fn reconcile_after_the_server_was_killed() {
             .list()
             .unwrap()
             .iter()
-            .all(|r| r.state == SessionState::Stopped)
+            .all(|r| r.state == SessionState::Stopped { exit_status: None })
     );
     // Both can come back.
-    s.manager.resume("webapp-2").unwrap();
+    let second = s.manager.find("webapp-2").unwrap();
+    s.manager.resume(second.id).unwrap();
     assert_eq!(s.manager.reconcile().unwrap().live.len(), 1);
 }
 
@@ -199,13 +199,12 @@ fn reconcile_adopts_sessions_started_by_hand() {
     let adopted: Vec<&str> = report.adopted.iter().map(|n| n.as_str()).collect();
     assert_eq!(adopted, ["by-hand", "odd-name_1"]);
     assert_eq!(report.live.len(), 1);
-    let by_hand = s.manager.get("by-hand").unwrap();
-    assert!(by_hand.adopted);
-    assert_eq!(by_hand.state, SessionState::Active);
+    let by_hand = s.manager.find("by-hand").unwrap();
+    assert!(by_hand.adopted && by_hand.state.is_active());
     assert_eq!(by_hand.folder, PathBuf::from(folder));
     assert!(s.sandbox.has_session("odd-name_1"), "renamed in tmux");
     // Adopted sessions are managed like any other.
-    s.manager.stop("odd").unwrap();
+    s.manager.stop(s.manager.find("odd").unwrap().id).unwrap();
     assert!(s.manager.reconcile().unwrap().adopted.is_empty());
 }
 
@@ -219,9 +218,10 @@ fn a_missing_folder_or_tmux_is_a_clear_error() {
         roots: vec![s.root.clone()],
         agent: "sh".into(),
         env: vec![],
+        home: None,
     };
     let no_tmux = tgmux::tmux::CliTmux::with_program(s.sandbox.socket(), "/nonexistent/tmux");
-    let m = Manager::new(Arc::new(no_tmux), store, settings);
+    let m = Manager::new(Arc::new(no_tmux), store, settings, Events::none());
     let err = m.create(Some("webapp"), None, None).unwrap_err();
     assert!(err.to_string().contains("install"), "{err}");
     assert!(m.list().unwrap().is_empty());

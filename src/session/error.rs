@@ -31,7 +31,7 @@ pub enum SessionError {
     #[error("session `{name}` is {state}; {hint}")]
     NotActive {
         name: SessionName,
-        state: SessionState,
+        state: &'static str,
         hint: &'static str,
     },
     #[error("the agent command is empty; set TGMUX_AGENT or name one")]
@@ -42,16 +42,16 @@ pub enum SessionError {
 
 impl SessionError {
     /// The error for an operation that needs a running agent.
-    pub(crate) fn not_active(name: &SessionName, state: SessionState) -> Self {
+    pub(crate) fn not_active(name: &SessionName, state: &SessionState) -> Self {
         let hint = match state {
-            SessionState::Provisioning => "it is still starting; try again in a moment",
-            SessionState::Stopped | SessionState::Errored => "resume it first",
-            SessionState::Decommissioned => "it was removed",
-            SessionState::Active => "",
+            SessionState::Starting => "it is still starting; try again in a moment",
+            SessionState::Stopped { .. } | SessionState::Errored { .. } => "resume it first",
+            SessionState::Removed => "it was removed",
+            SessionState::Active { .. } => "",
         };
         SessionError::NotActive {
             name: name.clone(),
-            state,
+            state: state.name(),
             hint,
         }
     }

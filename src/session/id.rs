@@ -16,9 +16,18 @@ impl SessionId {
         SessionId(Uuid::new_v4())
     }
 
-    /// The 32 hex digits without dashes, compact enough for callback data.
+    /// The 32 hex digits without dashes.
     pub fn simple(&self) -> String {
         self.0.simple().to_string()
+    }
+
+    /// The 16 bytes, for compact encodings (callback data).
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        self.0.as_bytes()
+    }
+
+    pub fn from_bytes(bytes: [u8; 16]) -> Self {
+        SessionId(Uuid::from_bytes(bytes))
     }
 }
 

@@ -1,18 +1,23 @@
 //! The session manager: the operations the bot and the command line call.
 //! It owns no state of its own: the store is the truth, tmux the reality.
+//! It is the one owner of a decision's life: it opens, answers and ends
+//! them, and says so on the event channel.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::agent::launch;
 use super::{
-    Decision, SessionError, SessionId, SessionName, SessionRecord, SessionState, Store, name_taken,
-    resolve, slug_for_folder, unique_name,
+    AddressError, Decision, Ending, Event, Events, Gone, Move, SessionError, SessionId,
+    SessionName, SessionRecord, SessionState, Store, Tapped, name_taken, resolve, slug_for_folder,
+    unique_name,
 };
 use crate::config::expand_home;
-use crate::tmux::{Key, NewSession, PaneInfo, Tmux};
+use crate::screen::{Fingerprint, Prompt, Screen, classify};
+use crate::tmux::{Key, NewSession, PaneInfo, Tmux, TmuxError};
 
 /// The pause between pasting text and pressing Enter. Claude Code treats an
 /// Enter within 100 ms of a paste as part of it, Codex within 120 ms, so an
@@ -29,6 +34,8 @@ pub struct Settings {
     pub agent: String,
     /// Variables every session's environment gets.
     pub env: Vec<(String, String)>,
+    /// The user's home folder, for `~` in folders.
+    pub home: Option<PathBuf>,
 }
 
 /// What boot reconciliation found, for the start-up message.
@@ -42,25 +49,58 @@ pub struct ReconcileReport {
     pub adopted: Vec<SessionName>,
 }
 
+/// How a tap on a decision's button ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnswerOutcome {
+    /// The option's keys went into the pane.
+    Sent {
+        session: SessionRecord,
+        decision: Decision,
+        tapped: Tapped,
+        /// The agent now waits for a typed explanation.
+        asks_reply: bool,
+    },
+    /// An earlier tap answered it.
+    AlreadyAnswered {
+        session: SessionRecord,
+        decision: Decision,
+        tapped: Tapped,
+    },
+    /// That decision is not the open one, or the screen no longer shows it
+    /// unchanged: nothing was sent.
+    NotOpen,
+}
+
 pub struct Manager {
     tmux: Arc<dyn Tmux>,
     store: Store,
     settings: Settings,
+    events: Events,
+    /// One lock per session, so checking and claiming an answer is one step
+    /// and a tap on one session never waits for another.
+    answering: Mutex<HashMap<SessionId, Arc<Mutex<()>>>>,
 }
 
 type Result<T, E = SessionError> = std::result::Result<T, E>;
 
 impl Manager {
-    pub fn new(tmux: Arc<dyn Tmux>, store: Store, settings: Settings) -> Self {
+    pub fn new(tmux: Arc<dyn Tmux>, store: Store, settings: Settings, events: Events) -> Self {
         Manager {
             tmux,
             store,
             settings,
+            events,
+            answering: Mutex::default(),
         }
     }
 
     pub fn tmux(&self) -> &dyn Tmux {
         self.tmux.as_ref()
+    }
+
+    /// Where events about sessions go (the watcher sends on it too).
+    pub fn events(&self) -> &Events {
+        &self.events
     }
 
     /// Turns what a user typed into a folder inside the allowed roots:
@@ -70,11 +110,10 @@ impl Manager {
     pub fn resolve_folder(&self, input: Option<&str>) -> Result<PathBuf> {
         let first_root = self.settings.roots.first().cloned().unwrap_or_default();
         let input = input.map(str::trim).filter(|s| !s.is_empty());
-        let home = std::env::var_os("HOME").map(PathBuf::from);
         // Relative to the first root, unless absolute (or under home) already.
         let wanted = match input {
             None => first_root,
-            Some(s) => first_root.join(expand_home(s, home.as_deref())),
+            Some(s) => first_root.join(expand_home(s, self.settings.home.as_deref())),
         };
         let folder = wanted
             .canonicalize()
@@ -141,9 +180,8 @@ impl Manager {
         self.start(&record, task.as_deref())
     }
 
-    /// Runs the agent of a provisioning record in a new tmux session.
+    /// Runs the agent of a starting record in a new tmux session.
     fn start(&self, record: &SessionRecord, task: Option<&str>) -> Result<SessionRecord> {
-        let id = record.id;
         let launch = launch(&record.agent, task);
         let spec = NewSession {
             name: record.name.clone(),
@@ -159,14 +197,10 @@ impl Manager {
                 None => Ok(()),
             });
         match started {
-            Ok(()) => self.update_session(id, |r| Ok(r.transition(SessionState::Active)?)),
+            Ok(()) => self.update(record.id, |r| Ok(r.activate()?)),
             Err(e) => {
-                let message = e.to_string();
-                self.update_session(id, |r| {
-                    r.transition(SessionState::Errored)?;
-                    r.error = Some(message);
-                    Ok(())
-                })?;
+                let error = e.to_string();
+                self.update(record.id, |r| Ok(r.fail(error).map(drop)?))?;
                 Err(e.into())
             }
         }
@@ -177,130 +211,334 @@ impl Manager {
         Ok(self.store.load()?)
     }
 
-    /// The session `query` names (name, id, or a unique prefix of either).
-    pub fn get(&self, query: &str) -> Result<SessionRecord> {
+    /// The session a user named: its name, its whole id, or a unique prefix
+    /// of its name.
+    pub fn find(&self, query: &str) -> Result<SessionRecord> {
         let records = self.store.load()?;
         Ok(resolve(&records, query)?.clone())
     }
 
+    /// The session with this id, unless it was removed.
+    pub fn get(&self, id: SessionId) -> Result<SessionRecord> {
+        self.store
+            .load()?
+            .into_iter()
+            .find(|r| r.id == id && r.state != SessionState::Removed)
+            .ok_or_else(|| AddressError::Gone.into())
+    }
+
     /// Types `text` into the session exactly as given, then presses Enter.
-    pub fn send_text(&self, query: &str, text: &str) -> Result<SessionRecord> {
+    pub fn send_text(&self, id: SessionId, text: &str) -> Result<SessionRecord> {
         if text.is_empty() {
             return Err(SessionError::EmptyText);
         }
-        let record = self.active(query)?;
+        let record = self.active(id)?;
         self.type_line(record.name.as_str(), text)?;
-        self.touch(record.id)
-    }
-
-    /// Presses `keys` in the session, in order.
-    pub fn send_keys(&self, query: &str, keys: &[Key]) -> Result<SessionRecord> {
-        let record = self.active(query)?;
-        self.tmux.send_keys(record.name.as_str(), keys)?;
-        self.touch(record.id)
+        self.update(record.id, |r| {
+            r.last_activity = Utc::now();
+            Ok(())
+        })
     }
 
     /// The last `lines` lines of the session's pane (screen and scrollback).
-    pub fn capture(&self, query: &str, lines: usize) -> Result<(SessionRecord, String)> {
-        let record = self.get(query)?;
+    pub fn capture(&self, id: SessionId, lines: usize) -> Result<(SessionRecord, String)> {
+        let record = self.get(id)?;
         let text = self.tmux.capture(record.name.as_str(), lines)?;
         let tail = last_lines(&text, lines);
         Ok((record, tail))
     }
 
     /// Kills the session's tmux session; its folder is untouched.
-    pub fn stop(&self, query: &str) -> Result<SessionRecord> {
-        let record = self.get(query)?;
-        record.check(SessionState::Stopped)?;
+    pub fn stop(&self, id: SessionId) -> Result<SessionRecord> {
+        let record = self.get(id)?;
+        record.check(Move::Stop)?;
         self.tmux.kill_session(record.name.as_str())?;
-        self.update_session(record.id, |r| Ok(r.transition(SessionState::Stopped)?))
+        self.end_run(id, Gone::Stopped, |r| Ok(r.stop(None)?))
     }
 
     /// Starts a stopped or errored session again: same folder, same agent.
-    pub fn resume(&self, query: &str) -> Result<SessionRecord> {
-        let record = self.get(query)?;
-        record.check(SessionState::Provisioning)?;
+    pub fn resume(&self, id: SessionId) -> Result<SessionRecord> {
+        let record = self.get(id)?;
+        record.check(Move::Resume)?;
         if !record.folder.is_dir() {
             return Err(SessionError::NoSuchFolder(record.folder));
         }
         // A dead pane kept by remain-on-exit still holds the name.
         self.tmux.kill_session(record.name.as_str())?;
-        let record =
-            self.update_session(record.id, |r| Ok(r.transition(SessionState::Provisioning)?))?;
+        let record = self.update(id, |r| Ok(r.resume()?))?;
         self.start(&record, None)
     }
 
     /// Stops the session if needed and keeps its record as a tombstone.
     /// The folder is never touched.
-    pub fn decommission(&self, query: &str) -> Result<SessionRecord> {
-        let record = self.get(query)?;
+    pub fn remove(&self, id: SessionId) -> Result<SessionRecord> {
+        let record = self.get(id)?;
         self.tmux.kill_session(record.name.as_str())?;
-        self.update_session(record.id, |r| {
-            if r.state.is_live() {
-                r.transition(SessionState::Stopped)?;
+        self.end_run(id, Gone::Removed, |r| {
+            let ended = if r.state.is_live() {
+                r.stop(None)?
+            } else {
+                None
+            };
+            r.remove()?;
+            Ok(ended)
+        })
+    }
+
+    /// Answers the open decision `serial` with its option `option`, but only
+    /// if that very decision is open and a fresh capture of the screen still
+    /// shows it unchanged; otherwise nothing is sent.
+    pub fn answer(
+        &self,
+        id: SessionId,
+        serial: u32,
+        fingerprint: Fingerprint,
+        option: usize,
+        by: &str,
+    ) -> Result<AnswerOutcome> {
+        let lock = self.answer_lock(id);
+        let _one_at_a_time = lock.lock().unwrap_or_else(PoisonError::into_inner);
+        let record = self.get(id)?;
+        let is_it = |d: &&Decision| d.serial == serial && d.fingerprint() == fingerprint;
+        let Some(decision) = record.pending().filter(is_it).cloned() else {
+            return Ok(AnswerOutcome::NotOpen);
+        };
+        if let Some(tapped) = decision.tapped.clone() {
+            return Ok(AnswerOutcome::AlreadyAnswered {
+                session: record,
+                decision,
+                tapped,
+            });
+        }
+        let name = record.name.as_str();
+        let chosen = match classify(&self.tmux.capture(name, 0)?) {
+            Screen::Decision(now) if now.fingerprint() == fingerprint => {
+                now.options.get(option).cloned()
             }
-            Ok(r.transition(SessionState::Decommissioned)?)
+            _ => None,
+        };
+        let Some(chosen) = chosen else {
+            return Ok(AnswerOutcome::NotOpen);
+        };
+        let tapped = Tapped {
+            by: by.to_owned(),
+            option: chosen.label.clone(),
+            at: Utc::now(),
+        };
+        // Claimed before the keys go in, so the watcher, seeing the prompt
+        // leave, knows a tap answered it; released if the keys cannot go in.
+        let claimed = self.set_tapped(id, serial, Some(tapped.clone()))?;
+        if let Err(e) = self.tmux.send_keys(name, &chosen.keys) {
+            self.set_tapped(id, serial, None)?;
+            return Err(e.into());
+        }
+        let (session, decision) = claimed;
+        self.events.send(Event::DecisionTapped {
+            session: session.clone(),
+            decision: decision.clone(),
+            tapped: tapped.clone(),
+        });
+        Ok(AnswerOutcome::Sent {
+            session,
+            decision,
+            tapped,
+            asks_reply: chosen.asks_reply,
         })
     }
 
-    /// Records that watching or starting the session failed.
-    pub fn mark_errored(&self, id: SessionId, error: &str) -> Result<SessionRecord> {
-        self.update_session(id, |r| {
-            r.transition(SessionState::Errored)?;
-            r.error = Some(error.to_owned());
-            Ok(())
+    /// Records (or clears) the tap on decision `serial` if it is still the open one.
+    fn set_tapped(
+        &self,
+        id: SessionId,
+        serial: u32,
+        tapped: Option<Tapped>,
+    ) -> Result<(SessionRecord, Decision)> {
+        self.store.update(|records| {
+            let record = find_mut(records, id)?;
+            let SessionState::Active {
+                pending: Some(decision),
+                ..
+            } = &mut record.state
+            else {
+                return Err(AddressError::Gone.into());
+            };
+            if decision.serial != serial {
+                return Err(AddressError::Gone.into());
+            }
+            decision.tapped = tapped;
+            let decision = decision.clone();
+            Ok((record.clone(), decision))
         })
     }
 
-    /// Records that the agent exited (or its tmux session vanished).
-    pub fn mark_exited(&self, id: SessionId, exit_status: Option<i32>) -> Result<SessionRecord> {
-        self.update_session(id, |r| {
-            r.transition(SessionState::Stopped)?;
-            r.exit_status = exit_status;
-            Ok(())
-        })
+    fn answer_lock(&self, id: SessionId) -> Arc<Mutex<()>> {
+        let mut locks = self
+            .answering
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(locks.entry(id).or_default())
     }
 
-    /// Records the decision the agent is waiting on, or that none is open.
-    pub fn set_pending(&self, id: SessionId, decision: Option<Decision>) -> Result<SessionRecord> {
-        self.update_session(id, |r| {
-            r.pending = decision;
-            r.last_activity = Utc::now();
-            Ok(())
-        })
+    /// What the screen of run `since` shows now, as the watcher read it: the
+    /// open decision stays, ends, or gives way to a new one. A reading of an
+    /// earlier run (the session was resumed meanwhile) changes nothing.
+    pub fn screen_shows(
+        &self,
+        id: SessionId,
+        since: DateTime<Utc>,
+        prompt: Option<Prompt>,
+    ) -> Result<SessionRecord> {
+        let (session, events) = self.store.update(|records| {
+            let record = find_mut(records, id)?;
+            let SessionState::Active {
+                since: run,
+                pending,
+            } = &mut record.state
+            else {
+                return Ok((record.clone(), Vec::new()));
+            };
+            let now = prompt.as_ref().map(Prompt::fingerprint);
+            if *run != since || pending.as_ref().map(Decision::fingerprint) == now {
+                return Ok((record.clone(), Vec::new()));
+            }
+            let closed = pending.take().map(|d| {
+                let ending = match (&d.tapped, &prompt) {
+                    (Some(t), _) => Ending::Tapped(t.clone()),
+                    (None, Some(_)) => Ending::Replaced,
+                    (None, None) => Ending::InTerminal,
+                };
+                (d, ending)
+            });
+            let opened = prompt.map(|prompt| {
+                record.decisions += 1;
+                Decision {
+                    serial: record.decisions,
+                    prompt,
+                    opened_at: Utc::now(),
+                    tapped: None,
+                }
+            });
+            if let SessionState::Active { pending, .. } = &mut record.state {
+                pending.clone_from(&opened);
+            }
+            record.last_activity = Utc::now();
+            let session = record.clone();
+            let mut events: Vec<Event> = closed
+                .into_iter()
+                .map(|(decision, ending)| Event::DecisionClosed {
+                    session: session.clone(),
+                    decision,
+                    ending,
+                })
+                .collect();
+            events.extend(opened.map(|decision| Event::DecisionOpened {
+                session: session.clone(),
+                decision,
+            }));
+            Ok::<_, SessionError>((session, events))
+        })?;
+        events.into_iter().for_each(|e| self.events.send(e));
+        Ok(session)
+    }
+
+    /// Records that the agent exited (or its tmux session vanished); says so
+    /// with the screen's last lines.
+    pub fn exited(&self, id: SessionId, exit_status: Option<i32>, tail: String) -> Result<()> {
+        if !self.get(id)?.state.is_live() {
+            return Ok(());
+        }
+        let session = self.end_run(id, Gone::AgentExited, |r| Ok(r.stop(exit_status)?))?;
+        self.events.send(Event::Exited {
+            session,
+            exit_status,
+            tail,
+        });
+        Ok(())
+    }
+
+    /// Records that watching the session failed, and says so.
+    pub fn failed(&self, id: SessionId, error: String) -> Result<()> {
+        let message = error.clone();
+        let session = self.end_run(id, Gone::Errored, |r| Ok(r.fail(message)?))?;
+        self.events.send(Event::Errored { session, error });
+        Ok(())
+    }
+
+    /// The tmux server is gone: every live session stopped, said in one event.
+    pub fn server_gone(&self) -> Result<()> {
+        let (stopped, closed) = self.store.update(|records| {
+            let mut stopped = Vec::new();
+            let mut closed = Vec::new();
+            for record in records.iter_mut().filter(|r| r.state.is_live()) {
+                let ended = record.stop(None)?;
+                closed.extend(ended.map(|d| (record.clone(), d)));
+                stopped.push(record.clone());
+            }
+            Ok::<_, SessionError>((stopped, closed))
+        })?;
+        for (session, decision) in closed {
+            self.events.send(Event::DecisionClosed {
+                session,
+                decision,
+                ending: Ending::Gone(Gone::ServerGone),
+            });
+        }
+        if !stopped.is_empty() {
+            self.events.send(Event::ServerGone { stopped });
+        }
+        Ok(())
+    }
+
+    /// Moves one record out of its run with `f`, and ends the decision the
+    /// run had open, saying why.
+    fn end_run(
+        &self,
+        id: SessionId,
+        why: Gone,
+        f: impl FnOnce(&mut SessionRecord) -> Result<Option<Decision>>,
+    ) -> Result<SessionRecord> {
+        let (session, ended) = self.store.update(|records| {
+            let record = find_mut(records, id)?;
+            let ended = f(record)?;
+            Ok::<_, SessionError>((record.clone(), ended))
+        })?;
+        if let Some(decision) = ended {
+            self.events.send(Event::DecisionClosed {
+                session: session.clone(),
+                decision,
+                ending: Ending::Gone(why),
+            });
+        }
+        Ok(session)
     }
 
     /// Matches the store to the tmux server at start-up: live sessions become
-    /// active, gone ones stopped, unknown ones on the server are adopted.
+    /// active, gone ones stopped (their decisions end), unknown ones on the
+    /// server are adopted.
     pub fn reconcile(&self) -> Result<ReconcileReport> {
         let panes = first_pane_per_session(self.tmux.list_panes()?);
-        self.store.update(|records| {
+        let (report, closed) = self.store.update(|records| {
             let mut report = ReconcileReport::default();
+            let mut closed = Vec::new();
             for record in records.iter_mut() {
-                if record.state == SessionState::Decommissioned {
+                if record.state == SessionState::Removed {
                     continue;
                 }
                 let pane = panes.iter().find(|p| p.session == record.name.as_str());
                 match pane {
                     Some(p) if !p.dead => {
-                        if record.state != SessionState::Active {
-                            record.transition(SessionState::Active)?;
+                        if !record.state.is_active() {
+                            record.activate()?;
                         }
                         report.live.push(record.name.clone());
                     }
-                    Some(p) => {
-                        if record.state.is_live() {
-                            record.transition(SessionState::Stopped)?;
-                            record.exit_status = p.exit_status;
-                            report.stopped.push((record.name.clone(), p.exit_status));
-                        }
+                    found if record.state.is_live() => {
+                        let status = found.and_then(|p| p.exit_status);
+                        let ended = record.stop(status)?;
+                        closed.extend(ended.map(|d| (record.clone(), d)));
+                        report.stopped.push((record.name.clone(), status));
                     }
-                    None => {
-                        if record.state.is_live() {
-                            record.transition(SessionState::Stopped)?;
-                            report.stopped.push((record.name.clone(), None));
-                        }
-                    }
+                    _ => {}
                 }
             }
             for pane in &panes {
@@ -311,8 +549,16 @@ impl Manager {
                 report.adopted.push(record.name.clone());
                 records.push(record);
             }
-            Ok::<_, SessionError>(report)
-        })
+            Ok::<_, SessionError>((report, closed))
+        })?;
+        for (session, decision) in closed {
+            self.events.send(Event::DecisionClosed {
+                session,
+                decision,
+                ending: Ending::Gone(Gone::AgentExited),
+            });
+        }
+        Ok(report)
     }
 
     /// A record for a session someone started by hand on the tgmux server,
@@ -335,50 +581,47 @@ impl Manager {
         );
         record.adopted = true;
         if pane.dead {
-            record.transition(SessionState::Stopped)?;
-            record.exit_status = pane.exit_status;
+            record.stop(pane.exit_status)?;
         } else {
-            record.transition(SessionState::Active)?;
+            record.activate()?;
         }
         Ok(record)
     }
 
     /// Applies `f` to one record under the store's write lock.
-    pub fn update_session(
+    fn update(
         &self,
         id: SessionId,
         f: impl FnOnce(&mut SessionRecord) -> Result<()>,
     ) -> Result<SessionRecord> {
         self.store.update(|records| {
-            let record = records
-                .iter_mut()
-                .find(|r| r.id == id)
-                .ok_or_else(|| super::AddressError::NotFound(id.to_string()))?;
+            let record = find_mut(records, id)?;
             f(record)?;
             Ok(record.clone())
         })
     }
 
-    fn active(&self, query: &str) -> Result<SessionRecord> {
-        let record = self.get(query)?;
-        if record.state != SessionState::Active {
-            return Err(SessionError::not_active(&record.name, record.state));
+    fn active(&self, id: SessionId) -> Result<SessionRecord> {
+        let record = self.get(id)?;
+        if !record.state.is_active() {
+            return Err(SessionError::not_active(&record.name, &record.state));
         }
         Ok(record)
     }
 
-    fn type_line(&self, name: &str, text: &str) -> Result<(), crate::tmux::TmuxError> {
+    fn type_line(&self, name: &str, text: &str) -> Result<(), TmuxError> {
         self.tmux.send_text(name, text)?;
         std::thread::sleep(ENTER_AFTER_PASTE);
         self.tmux.send_keys(name, &[Key::Enter])
     }
+}
 
-    fn touch(&self, id: SessionId) -> Result<SessionRecord> {
-        self.update_session(id, |r| {
-            r.last_activity = Utc::now();
-            Ok(())
-        })
-    }
+/// The record with `id` in a list under update.
+fn find_mut(records: &mut [SessionRecord], id: SessionId) -> Result<&mut SessionRecord> {
+    records
+        .iter_mut()
+        .find(|r| r.id == id)
+        .ok_or_else(|| AddressError::Gone.into())
 }
 
 /// One pane per tmux session: the first listed, which is window 0's first pane.
@@ -398,36 +641,21 @@ pub fn last_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = trimmed.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::{AddressError, TransitionError};
+    use crate::session::TransitionError;
+    use crate::session::testing::Fixture;
     use crate::tmux::{FakeInput, FakeTmux};
 
-    struct Fixture {
-        _data: tempfile::TempDir,
-        root: tempfile::TempDir,
-        tmux: Arc<FakeTmux>,
-        manager: Manager,
+    fn fixture() -> Fixture<FakeTmux> {
+        Fixture::new()
     }
 
-    fn fixture() -> Fixture {
-        let data = tempfile::tempdir().unwrap();
-        let root = tempfile::tempdir().unwrap();
-        std::fs::create_dir(root.path().join("webapp")).unwrap();
-        let tmux = Arc::new(FakeTmux::new("test"));
-        let settings = Settings {
-            roots: vec![root.path().to_path_buf()],
-            agent: "claude".into(),
-            env: vec![("A".into(), "1".into())],
-        };
-        let manager = Manager::new(tmux.clone(), Store::open(data.path()).unwrap(), settings);
-        Fixture {
-            _data: data,
-            root,
-            tmux,
-            manager,
+    fn run_of(record: &SessionRecord) -> DateTime<Utc> {
+        match record.state {
+            SessionState::Active { since, .. } => since,
+            _ => panic!("not active: {:?}", record.state),
         }
     }
 
@@ -438,7 +666,7 @@ mod tests {
             .manager
             .create(Some("webapp"), Some("fix the 'bug'"), None)
             .unwrap();
-        assert_eq!(r.state, SessionState::Active);
+        assert!(r.state.is_active());
         assert_eq!(r.name.as_str(), "webapp");
         assert_eq!(
             r.folder,
@@ -516,41 +744,41 @@ mod tests {
         let f = fixture();
         f.tmux.fail_next(
             "new_session",
-            crate::tmux::TmuxError::Command {
+            TmuxError::Command {
                 command: "new-session".into(),
                 stderr: "boom".into(),
             },
         );
         let err = f.manager.create(Some("webapp"), None, None).unwrap_err();
         assert!(err.to_string().contains("boom"), "{err}");
-        let record = f.manager.get("webapp").unwrap();
-        assert_eq!(record.state, SessionState::Errored);
-        assert!(record.error.as_deref().unwrap().contains("boom"));
-        // Errored sessions can be resumed.
-        assert_eq!(
-            f.manager.resume("webapp").unwrap().state,
-            SessionState::Active
+        let record = f.manager.find("webapp").unwrap();
+        assert!(
+            matches!(&record.state, SessionState::Errored { error } if error.contains("boom")),
+            "{:?}",
+            record.state
         );
+        // Errored sessions can be resumed.
+        assert!(f.manager.resume(record.id).unwrap().state.is_active());
     }
 
     #[test]
     fn a_failed_resume_changes_nothing() {
         let f = fixture();
-        f.manager.create(Some("webapp"), None, None).unwrap();
-        f.manager.stop("webapp").unwrap();
+        let r = f.manager.create(Some("webapp"), None, None).unwrap();
+        f.manager.stop(r.id).unwrap();
         f.tmux.set_missing(true);
-        assert!(f.manager.resume("webapp").is_err());
+        assert!(f.manager.resume(r.id).is_err());
         assert_eq!(
-            f.manager.get("webapp").unwrap().state,
-            SessionState::Stopped
+            f.manager.get(r.id).unwrap().state,
+            SessionState::Stopped { exit_status: None }
         );
     }
 
     #[test]
     fn send_text_needs_an_active_session() {
         let f = fixture();
-        f.manager.create(Some("webapp"), None, None).unwrap();
-        f.manager.send_text("web", "ls; echo $(x)\n").unwrap();
+        let r = f.manager.create(Some("webapp"), None, None).unwrap();
+        f.manager.send_text(r.id, "ls; echo $(x)\n").unwrap();
         assert_eq!(
             f.tmux.inputs("webapp"),
             vec![
@@ -559,72 +787,79 @@ mod tests {
             ]
         );
         assert!(matches!(
-            f.manager.send_text("webapp", ""),
+            f.manager.send_text(r.id, ""),
             Err(SessionError::EmptyText)
         ));
-        f.manager.stop("webapp").unwrap();
-        let err = f.manager.send_text("webapp", "hi").unwrap_err();
+        f.manager.stop(r.id).unwrap();
+        let err = f.manager.send_text(r.id, "hi").unwrap_err();
         assert!(
             err.to_string().contains("is stopped; resume it first"),
             "{err}"
         );
-        assert!(f.manager.send_keys("webapp", &[Key::Enter]).is_err());
     }
 
     #[test]
-    fn stop_resume_decommission() {
+    fn stop_resume_remove() {
         let f = fixture();
         let r = f
             .manager
             .create(Some("webapp"), Some("task"), None)
             .unwrap();
         assert_eq!(
-            f.manager.stop("webapp").unwrap().state,
-            SessionState::Stopped
+            f.manager.stop(r.id).unwrap().state,
+            SessionState::Stopped { exit_status: None }
         );
         assert!(f.tmux.sessions().is_empty());
-        let err = f.manager.stop("webapp").unwrap_err();
+        let err = f.manager.stop(r.id).unwrap_err();
         assert!(err.to_string().contains("is stopped"), "{err}");
 
-        let resumed = f.manager.resume("webapp").unwrap();
-        assert_eq!((resumed.id, resumed.state), (r.id, SessionState::Active));
+        let resumed = f.manager.resume(r.id).unwrap();
+        assert!(resumed.id == r.id && resumed.state.is_active());
         assert_eq!(
             f.tmux.spec("webapp").unwrap().command,
             "claude",
             "the task is not given twice"
         );
-        let err = f.manager.resume("webapp").unwrap_err();
+        let err = f.manager.resume(r.id).unwrap_err();
         assert!(matches!(
             err,
-            SessionError::Transition(TransitionError {
-                from: SessionState::Active,
-                ..
-            })
+            SessionError::Transition(TransitionError { from: "active", .. })
         ));
 
-        let gone = f.manager.decommission("webapp").unwrap();
-        assert_eq!(gone.state, SessionState::Decommissioned);
+        let gone = f.manager.remove(r.id).unwrap();
+        assert_eq!(gone.state, SessionState::Removed);
         assert!(f.tmux.sessions().is_empty());
         assert!(r.folder.is_dir(), "the folder is never deleted");
         assert!(matches!(
-            f.manager.get("webapp"),
+            f.manager.find("webapp"),
             Err(SessionError::Address(AddressError::NotFound(_)))
+        ));
+        assert!(matches!(
+            f.manager.get(r.id),
+            Err(SessionError::Address(AddressError::Gone))
         ));
         assert_eq!(f.manager.list().unwrap().len(), 1, "kept as a tombstone");
     }
 
     #[test]
     fn exited_agents_keep_their_status() {
-        let f = fixture();
+        let mut f = fixture();
         let r = f.manager.create(Some("webapp"), None, None).unwrap();
-        let stopped = f.manager.mark_exited(r.id, Some(3)).unwrap();
+        f.manager.exited(r.id, Some(3), "bye".into()).unwrap();
+        let stopped = f.manager.get(r.id).unwrap();
         assert_eq!(
-            (stopped.state, stopped.exit_status),
-            (SessionState::Stopped, Some(3))
+            stopped.state,
+            SessionState::Stopped {
+                exit_status: Some(3)
+            }
         );
+        assert!(matches!(
+            f.events().as_slice(),
+            [Event::Exited { exit_status: Some(3), tail, .. }] if tail == "bye"
+        ));
         // A resume replaces the dead pane kept by remain-on-exit.
         f.tmux.exit("webapp", Some(3));
-        assert_eq!(f.manager.resume("webapp").unwrap().exit_status, None);
+        assert!(f.manager.resume(r.id).unwrap().state.is_active());
     }
 
     #[test]
@@ -651,11 +886,13 @@ mod tests {
             f.tmux.sessions().contains(&"my-thing".to_owned()),
             "renamed in tmux"
         );
-        let by_hand = f.manager.get("by-hand").unwrap();
-        assert!(by_hand.adopted && by_hand.state == SessionState::Active);
+        let by_hand = f.manager.find("by-hand").unwrap();
+        assert!(by_hand.adopted && by_hand.state.is_active());
         assert_eq!(
-            f.manager.get(dead.name.as_str()).unwrap().exit_status,
-            Some(3)
+            f.manager.get(dead.id).unwrap().state,
+            SessionState::Stopped {
+                exit_status: Some(3)
+            }
         );
 
         let again = f.manager.reconcile().unwrap();
@@ -668,14 +905,11 @@ mod tests {
     #[test]
     fn server_down_means_everything_stopped() {
         let f = fixture();
-        f.manager.create(Some("webapp"), None, None).unwrap();
+        let r = f.manager.create(Some("webapp"), None, None).unwrap();
         f.tmux.kill_server();
         let report = f.manager.reconcile().unwrap();
         assert_eq!(report.stopped.len(), 1);
-        assert_eq!(
-            f.manager.get("webapp").unwrap().state,
-            SessionState::Stopped
-        );
+        assert!(!f.manager.get(r.id).unwrap().state.is_live());
     }
 
     #[test]
@@ -691,5 +925,175 @@ mod tests {
         assert!(
             err.to_string().contains("TGMUX_ROOTS") || matches!(err, SessionError::NoSuchFolder(_))
         );
+    }
+
+    // ---- Answering decisions ----------------------------------------------------
+
+    const PROMPT: &str = "● Creating notes.md\n\n────────────────────\n Create file\n notes.md\n\n   1 + hello\n\n \
+                          Do you want to create notes.md?\n ❯ 1. Yes\n   2. No\n\n Esc to cancel\n";
+
+    /// A session whose screen shows `PROMPT`, with its decision open.
+    fn asking(f: &mut Fixture<FakeTmux>) -> (SessionRecord, Decision) {
+        let r = f.manager.create(Some("webapp"), None, None).unwrap();
+        f.tmux.set_screen("webapp", PROMPT);
+        let prompt = match classify(PROMPT) {
+            Screen::Decision(p) => p,
+            other => panic!("{other:?}"),
+        };
+        let r = f
+            .manager
+            .screen_shows(r.id, run_of(&r), Some(prompt))
+            .unwrap();
+        let decision = r.pending().unwrap().clone();
+        f.events();
+        (r, decision)
+    }
+
+    fn keys_sent(f: &Fixture<FakeTmux>) -> Vec<FakeInput> {
+        f.tmux.inputs("webapp")
+    }
+
+    #[test]
+    fn a_tap_answers_the_open_decision_once() {
+        let mut f = fixture();
+        let (r, d) = asking(&mut f);
+        let outcome = f
+            .manager
+            .answer(r.id, d.serial, d.fingerprint(), 0, "Alice")
+            .unwrap();
+        let AnswerOutcome::Sent { tapped, .. } = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(
+            (tapped.by.as_str(), tapped.option.as_str()),
+            ("Alice", "Yes")
+        );
+        assert_eq!(keys_sent(&f), [FakeInput::Keys(vec![Key::Char('1')])]);
+        assert!(matches!(
+            f.events().as_slice(),
+            [Event::DecisionTapped { .. }]
+        ));
+        assert_eq!(
+            f.manager.get(r.id).unwrap().pending().unwrap().tapped,
+            Some(tapped),
+            "recorded with who and what"
+        );
+        let again = f
+            .manager
+            .answer(r.id, d.serial, d.fingerprint(), 1, "Bob")
+            .unwrap();
+        assert!(
+            matches!(again, AnswerOutcome::AlreadyAnswered { .. }),
+            "{again:?}"
+        );
+        assert_eq!(keys_sent(&f).len(), 1, "the second tap sent nothing");
+    }
+
+    #[test]
+    fn a_changed_context_under_the_same_question_sends_nothing() {
+        let mut f = fixture();
+        let (r, d) = asking(&mut f);
+        let changed = PROMPT.replace("+ hello", "+ rm -rf ~ # changed body");
+        f.tmux.set_screen("webapp", changed);
+        let outcome = f
+            .manager
+            .answer(r.id, d.serial, d.fingerprint(), 0, "Alice")
+            .unwrap();
+        assert_eq!(outcome, AnswerOutcome::NotOpen);
+        assert_eq!(keys_sent(&f), []);
+    }
+
+    #[test]
+    fn a_button_of_an_earlier_decision_never_answers_a_later_one() {
+        let mut f = fixture();
+        let (r, first) = asking(&mut f);
+        f.manager.screen_shows(r.id, run_of(&r), None).unwrap();
+        let prompt = first.prompt.clone();
+        f.manager
+            .screen_shows(r.id, run_of(&r), Some(prompt))
+            .unwrap();
+        let second = f.manager.get(r.id).unwrap().pending().unwrap().clone();
+        assert_eq!(second.serial, first.serial + 1);
+        assert_eq!(second.fingerprint(), first.fingerprint(), "reads the same");
+        let outcome = f
+            .manager
+            .answer(r.id, first.serial, first.fingerprint(), 0, "Alice")
+            .unwrap();
+        assert_eq!(outcome, AnswerOutcome::NotOpen);
+        assert_eq!(keys_sent(&f), []);
+    }
+
+    #[test]
+    fn stop_ends_the_decision_and_its_buttons_stay_dead_after_a_resume() {
+        let mut f = fixture();
+        let (r, d) = asking(&mut f);
+        f.manager.stop(r.id).unwrap();
+        assert!(matches!(
+            f.events().as_slice(),
+            [Event::DecisionClosed { ending: Ending::Gone(Gone::Stopped), decision, .. }] if *decision == d
+        ));
+        f.manager.resume(r.id).unwrap();
+        f.tmux.set_screen("webapp", PROMPT);
+        let outcome = f
+            .manager
+            .answer(r.id, d.serial, d.fingerprint(), 0, "Alice")
+            .unwrap();
+        assert_eq!(outcome, AnswerOutcome::NotOpen);
+        assert_eq!(keys_sent(&f), []);
+    }
+
+    #[test]
+    fn a_prompt_gone_from_the_screen_is_not_answered() {
+        let mut f = fixture();
+        let (r, d) = asking(&mut f);
+        let outcome = f
+            .manager
+            .answer(r.id, d.serial, d.fingerprint(), 9, "Alice")
+            .unwrap();
+        assert_eq!(outcome, AnswerOutcome::NotOpen, "no such option");
+        f.tmux.set_screen("webapp", "✔ Done.\n\n$ ");
+        let outcome = f
+            .manager
+            .answer(r.id, d.serial, d.fingerprint(), 0, "Alice")
+            .unwrap();
+        assert_eq!(outcome, AnswerOutcome::NotOpen);
+        assert_eq!(keys_sent(&f), []);
+    }
+
+    #[test]
+    fn keys_that_cannot_go_in_leave_the_decision_open() {
+        let mut f = fixture();
+        let (r, d) = asking(&mut f);
+        f.tmux.fail_next(
+            "send_keys",
+            TmuxError::PaneDead {
+                name: "webapp".into(),
+            },
+        );
+        assert!(
+            f.manager
+                .answer(r.id, d.serial, d.fingerprint(), 0, "Alice")
+                .is_err()
+        );
+        assert_eq!(f.manager.get(r.id).unwrap().pending().unwrap().tapped, None);
+        assert!(
+            f.events().is_empty(),
+            "nothing said of a tap that did not land"
+        );
+    }
+
+    #[test]
+    fn a_tapped_decision_leaving_the_screen_ends_as_tapped() {
+        let mut f = fixture();
+        let (r, d) = asking(&mut f);
+        f.manager
+            .answer(r.id, d.serial, d.fingerprint(), 0, "Alice")
+            .unwrap();
+        f.events();
+        f.manager.screen_shows(r.id, run_of(&r), None).unwrap();
+        assert!(matches!(
+            f.events().as_slice(),
+            [Event::DecisionClosed { ending: Ending::Tapped(t), .. }] if t.by == "Alice"
+        ));
     }
 }

@@ -59,7 +59,7 @@ pub fn unique_name(base: &str, taken: impl Fn(&str) -> bool) -> SessionName {
 pub fn name_taken(records: &[SessionRecord], name: &str) -> bool {
     records
         .iter()
-        .any(|r| r.state != SessionState::Decommissioned && r.name.as_str() == name)
+        .any(|r| r.state != SessionState::Removed && r.name.as_str() == name)
 }
 
 /// What a user's session reference matched, when it did not match exactly one.
@@ -67,12 +67,16 @@ pub fn name_taken(records: &[SessionRecord], name: &str) -> bool {
 pub enum AddressError {
     #[error("no session matches `{0}`; /ls lists them")]
     NotFound(String),
+    /// A session addressed by id (a button) that was removed meanwhile.
+    #[error("that session no longer exists; /ls lists the others")]
+    Gone,
     #[error("`{query}` matches several sessions: {}; type more of the name", .matches.join(", "))]
     Ambiguous { query: String, matches: Vec<String> },
 }
 
-/// Finds the one session `query` means: an exact name or id first, then a
-/// unique prefix of a name or id. Removed sessions are not addressable.
+/// Finds the one session `query` means: an exact name or whole id first, then
+/// a unique prefix of a name (never of an id: `a` must not pick a session
+/// whose id happens to start with it). Removed sessions are not addressable.
 pub fn resolve<'a>(
     records: &'a [SessionRecord],
     query: &str,
@@ -85,7 +89,7 @@ pub fn resolve<'a>(
     let lowered = query.to_ascii_lowercase();
     let live: Vec<&SessionRecord> = records
         .iter()
-        .filter(|r| r.state != SessionState::Decommissioned)
+        .filter(|r| r.state != SessionState::Removed)
         .collect();
     let exact = live.iter().find(|r| {
         r.name.as_str() == lowered || r.id.to_string() == lowered || r.id.simple() == lowered
@@ -95,11 +99,7 @@ pub fn resolve<'a>(
     }
     let matches: Vec<&SessionRecord> = live
         .into_iter()
-        .filter(|r| {
-            r.name.as_str().starts_with(&lowered)
-                || r.id.to_string().starts_with(&lowered)
-                || r.id.simple().starts_with(&lowered)
-        })
+        .filter(|r| r.name.as_str().starts_with(&lowered))
         .collect();
     match matches.as_slice() {
         [] => Err(not_found()),
@@ -158,7 +158,13 @@ mod tests {
         assert_eq!(resolve(&records, "API").unwrap().name.as_str(), "api");
         let id = records[1].id;
         assert_eq!(resolve(&records, &id.to_string()).unwrap().id, id);
-        assert_eq!(resolve(&records, &id.simple()[..8]).unwrap().id, id);
+        assert_eq!(resolve(&records, &id.simple()).unwrap().id, id);
+        let id_prefix = &id.simple()[..8];
+        assert_eq!(
+            resolve(&records, id_prefix),
+            Err(AddressError::NotFound(id_prefix.into())),
+            "an id prefix addresses nothing"
+        );
         match resolve(&records, "web") {
             Err(AddressError::Ambiguous { matches, .. }) => {
                 assert_eq!(matches, vec!["webapp", "webapp-2"])
@@ -175,7 +181,7 @@ mod tests {
     #[test]
     fn removed_sessions_are_not_addressable() {
         let mut records = vec![rec("webapp")];
-        records[0].state = SessionState::Decommissioned;
+        records[0].state = SessionState::Removed;
         assert!(resolve(&records, "webapp").is_err());
     }
 }

@@ -1,4 +1,5 @@
-//! A session record and the state machine it moves through.
+//! A session record and the states it moves through, each carrying what is
+//! true only in it.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -9,70 +10,90 @@ use serde::{Deserialize, Serialize};
 use super::{Decision, SessionId, SessionName};
 
 /// Where a session is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SessionState {
-    /// The tmux session is being started.
-    Provisioning,
-    /// The agent is running in a live pane.
-    Active,
+    /// Its tmux session is being started.
+    Starting,
+    /// The agent runs in a live pane. `since` tells one run from the next, so
+    /// nothing remembered of a run outlives it; `pending` is the decision the
+    /// agent waits on, the one stored truth about it.
+    Active {
+        since: DateTime<Utc>,
+        pending: Option<Decision>,
+    },
     /// No live agent; the folder is kept and the session can be resumed.
-    Stopped,
-    /// Starting or watching it failed; can be resumed or removed.
-    Errored,
+    /// `exit_status` when the agent exited and tmux knew its status.
+    Stopped { exit_status: Option<i32> },
+    /// Starting or watching it failed; it can be resumed or removed.
+    Errored { error: String },
     /// Removed by the user; the record is kept for history only.
-    Decommissioned,
+    Removed,
 }
 
 impl SessionState {
-    /// Whether moving from `self` to `to` makes sense.
-    pub fn can_become(self, to: SessionState) -> bool {
-        use SessionState::*;
-        matches!(
-            (self, to),
-            (Provisioning, Active | Stopped | Errored)
-                | (Active, Stopped | Errored)
-                | (Stopped | Errored, Provisioning | Active | Decommissioned)
-                | (Stopped, Errored)
-                | (Errored, Stopped)
-        )
+    pub fn is_live(&self) -> bool {
+        matches!(self, SessionState::Starting | SessionState::Active { .. })
     }
 
-    pub fn is_live(self) -> bool {
-        matches!(self, SessionState::Provisioning | SessionState::Active)
+    pub fn is_active(&self) -> bool {
+        matches!(self, SessionState::Active { .. })
+    }
+
+    /// The open decision, if the agent waits on one.
+    pub fn pending(&self) -> Option<&Decision> {
+        match self {
+            SessionState::Active { pending, .. } => pending.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            SessionState::Starting => "starting",
+            SessionState::Active { .. } => "active",
+            SessionState::Stopped { .. } => "stopped",
+            SessionState::Errored { .. } => "errored",
+            SessionState::Removed => "removed",
+        }
     }
 }
 
 impl fmt::Display for SessionState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a user asked of a session, for the error when its state refuses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    Resume,
+    Activate,
+    Stop,
+    MarkErrored,
+    Remove,
+}
+
+impl fmt::Display for Move {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            SessionState::Provisioning => "provisioning",
-            SessionState::Active => "active",
-            SessionState::Stopped => "stopped",
-            SessionState::Errored => "errored",
-            SessionState::Decommissioned => "removed",
+            Move::Resume => "be resumed",
+            Move::Activate => "become active",
+            Move::Stop => "be stopped",
+            Move::MarkErrored => "be marked errored",
+            Move::Remove => "be removed",
         })
     }
 }
 
 /// A transition the state machine refuses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("session `{name}` is {from}; it cannot {}", verb(*.to))]
+#[error("session `{name}` is {from}; it cannot {to}")]
 pub struct TransitionError {
     pub name: SessionName,
-    pub from: SessionState,
-    pub to: SessionState,
-}
-
-/// What moving to `to` is called, for error messages.
-fn verb(to: SessionState) -> &'static str {
-    match to {
-        SessionState::Provisioning => "be resumed",
-        SessionState::Active => "become active",
-        SessionState::Stopped => "be stopped",
-        SessionState::Errored => "be marked errored",
-        SessionState::Decommissioned => "be removed",
-    }
+    pub from: &'static str,
+    pub to: Move,
 }
 
 /// Everything tgmux knows about one session; what the store persists.
@@ -87,15 +108,9 @@ pub struct SessionRecord {
     pub state: SessionState,
     pub created_at: DateTime<Utc>,
     pub last_activity: DateTime<Utc>,
-    /// The question the agent is waiting on, if any.
+    /// How many decisions have opened on this session: the last one's serial.
     #[serde(default)]
-    pub pending: Option<Decision>,
-    /// The agent's exit status, once it has exited and tmux reported it.
-    #[serde(default)]
-    pub exit_status: Option<i32>,
-    /// Why the session is errored.
-    #[serde(default)]
-    pub error: Option<String>,
+    pub decisions: u32,
     /// True when the session was found running on the tmux server rather than
     /// started by tgmux.
     #[serde(default)]
@@ -111,104 +126,166 @@ impl SessionRecord {
             folder,
             task,
             agent,
-            state: SessionState::Provisioning,
+            state: SessionState::Starting,
             created_at: now,
             last_activity: now,
-            pending: None,
-            exit_status: None,
-            error: None,
+            decisions: 0,
             adopted: false,
         }
     }
 
-    /// Whether the session may move to `to`; the error names its state.
-    pub fn check(&self, to: SessionState) -> Result<(), TransitionError> {
-        if self.state.can_become(to) {
-            return Ok(());
-        }
-        Err(TransitionError {
+    /// The open decision, if the agent waits on one.
+    pub fn pending(&self) -> Option<&Decision> {
+        self.state.pending()
+    }
+
+    fn refuse(&self, to: Move) -> TransitionError {
+        TransitionError {
             name: self.name.clone(),
-            from: self.state,
+            from: self.state.name(),
             to,
+        }
+    }
+
+    /// Whether the session may move as `to` asks; the error names its state.
+    pub fn check(&self, to: Move) -> Result<(), TransitionError> {
+        use SessionState::*;
+        let ok = match to {
+            Move::Resume => matches!(self.state, Stopped { .. } | Errored { .. }),
+            Move::Activate => !matches!(self.state, Active { .. } | Removed),
+            Move::Stop | Move::MarkErrored => self.state.is_live(),
+            Move::Remove => matches!(self.state, Stopped { .. } | Errored { .. }),
+        };
+        if ok { Ok(()) } else { Err(self.refuse(to)) }
+    }
+
+    /// Moves to `state` after `check(to)`, returning the decision that was
+    /// open, which the move ends.
+    fn set(&mut self, to: Move, state: SessionState) -> Result<Option<Decision>, TransitionError> {
+        self.check(to)?;
+        let old = std::mem::replace(&mut self.state, state);
+        self.last_activity = Utc::now();
+        Ok(match old {
+            SessionState::Active { pending, .. } => pending,
+            _ => None,
         })
     }
 
-    /// Moves to `to`, or names the current state in the error.
-    pub fn transition(&mut self, to: SessionState) -> Result<(), TransitionError> {
-        self.check(to)?;
-        self.state = to;
-        self.last_activity = Utc::now();
-        if to != SessionState::Errored {
-            self.error = None;
-        }
-        if !to.is_live() || to == SessionState::Provisioning {
-            self.pending = None;
-        }
-        if to.is_live() {
-            self.exit_status = None;
-        }
-        Ok(())
+    /// A stopped or errored session starts again.
+    pub fn resume(&mut self) -> Result<(), TransitionError> {
+        self.set(Move::Resume, SessionState::Starting).map(drop)
+    }
+
+    /// Its agent runs: a new run, with no decision open.
+    pub fn activate(&mut self) -> Result<(), TransitionError> {
+        let since = Utc::now();
+        let state = SessionState::Active {
+            since,
+            pending: None,
+        };
+        self.set(Move::Activate, state).map(drop)
+    }
+
+    /// Its agent is gone (exited, stopped, or its tmux session vanished).
+    pub fn stop(&mut self, exit_status: Option<i32>) -> Result<Option<Decision>, TransitionError> {
+        self.set(Move::Stop, SessionState::Stopped { exit_status })
+    }
+
+    /// Starting or watching it failed.
+    pub fn fail(&mut self, error: String) -> Result<Option<Decision>, TransitionError> {
+        self.set(Move::MarkErrored, SessionState::Errored { error })
+    }
+
+    /// The user removed it; the record stays as a tombstone.
+    pub fn remove(&mut self) -> Result<(), TransitionError> {
+        self.set(Move::Remove, SessionState::Removed).map(drop)
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use SessionState::*;
+    use crate::screen::Prompt;
 
-    fn record() -> SessionRecord {
+    pub(crate) fn record(name: &str) -> SessionRecord {
         SessionRecord::new(
-            SessionName::parse("webapp").unwrap(),
+            SessionName::parse(name).unwrap(),
             "/tmp".into(),
             None,
             "claude".into(),
         )
     }
 
-    #[test]
-    fn lifecycle_transitions() {
-        let mut r = record();
-        r.transition(Active).unwrap();
-        r.transition(Stopped).unwrap();
-        r.transition(Provisioning).unwrap();
-        r.transition(Active).unwrap();
-        r.transition(Errored).unwrap();
-        r.transition(Decommissioned).unwrap();
-    }
-
-    #[test]
-    fn nonsense_transitions_name_the_state() {
-        let mut r = record();
-        r.transition(Active).unwrap();
-        let err = r.transition(Provisioning).unwrap_err();
-        assert_eq!(err.from, Active);
-        assert!(err.to_string().contains("is active"), "{err}");
-        assert!(
-            r.transition(Decommissioned).is_err(),
-            "active must stop first"
-        );
-
-        r.transition(Stopped).unwrap();
-        r.transition(Decommissioned).unwrap();
-        for to in [Provisioning, Active, Stopped, Errored, Decommissioned] {
-            assert!(r.transition(to).is_err(), "tombstone became {to}");
+    fn decision() -> Decision {
+        Decision {
+            serial: 1,
+            prompt: Prompt {
+                question: "q".into(),
+                context: None,
+                options: vec![],
+                default: None,
+            },
+            opened_at: Utc::now(),
+            tapped: None,
         }
     }
 
     #[test]
-    fn leaving_live_clears_pending_and_entering_clears_exit() {
-        let mut r = record();
-        r.transition(Active).unwrap();
-        r.pending = Some(Decision {
-            question: "q".into(),
-            context: None,
-            options: vec![],
-            default: None,
-        });
-        r.transition(Stopped).unwrap();
-        assert!(r.pending.is_none());
-        r.exit_status = Some(3);
-        r.transition(Provisioning).unwrap();
-        assert_eq!(r.exit_status, None);
+    fn lifecycle() {
+        let mut r = record("webapp");
+        r.activate().unwrap();
+        assert_eq!(r.stop(None).unwrap(), None);
+        r.resume().unwrap();
+        r.activate().unwrap();
+        r.fail("boom".into()).unwrap();
+        r.remove().unwrap();
+        assert_eq!(r.state, SessionState::Removed);
+    }
+
+    #[test]
+    fn refused_moves_name_the_state() {
+        let mut r = record("webapp");
+        r.activate().unwrap();
+        let err = r.resume().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "session `webapp` is active; it cannot be resumed"
+        );
+        assert!(r.remove().is_err(), "active must stop first");
+        r.stop(Some(3)).unwrap();
+        r.remove().unwrap();
+        assert!(r.resume().is_err());
+        assert!(r.activate().is_err());
+        assert!(r.stop(None).is_err());
+        assert!(r.fail("x".into()).is_err());
+        assert!(r.remove().is_err());
+    }
+
+    #[test]
+    fn leaving_a_run_ends_its_decision_and_a_new_run_starts_empty() {
+        let mut r = record("webapp");
+        r.activate().unwrap();
+        let SessionState::Active { pending, since } = &mut r.state else {
+            unreachable!()
+        };
+        let first_run = *since;
+        let open = decision();
+        *pending = Some(open.clone());
+        assert_eq!(r.stop(Some(3)).unwrap(), Some(open));
+        assert_eq!(
+            r.state,
+            SessionState::Stopped {
+                exit_status: Some(3)
+            }
+        );
+        r.resume().unwrap();
+        r.activate().unwrap();
+        match &r.state {
+            SessionState::Active { since, pending } => {
+                assert!(*since >= first_run);
+                assert_eq!(*pending, None);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

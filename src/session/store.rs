@@ -9,11 +9,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use super::SessionRecord;
+use super::{SessionRecord, migrate};
 use crate::durable;
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 const DATA_FILE: &str = "sessions.json";
 const WRITE_LOCK_FILE: &str = "sessions.json.lock";
@@ -65,6 +65,20 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
 struct Contents<S> {
     version: u32,
     sessions: S,
+}
+
+/// Parses the file of any schema this build reads, migrating older ones.
+fn parse(bytes: &[u8]) -> Result<Vec<SessionRecord>, serde_json::Error> {
+    match serde_json::from_slice::<VersionOnly>(bytes)?.version {
+        1 => Ok(
+            serde_json::from_slice::<Contents<Vec<migrate::RecordV1>>>(bytes)?
+                .sessions
+                .into_iter()
+                .map(SessionRecord::from)
+                .collect(),
+        ),
+        _ => Ok(serde_json::from_slice::<Contents<Vec<SessionRecord>>>(bytes)?.sessions),
+    }
 }
 
 /// Only the version, read first so a newer schema is refused rather than called corrupt.
@@ -181,25 +195,21 @@ impl Store {
         };
         // The version is checked whether or not the rest parses, so a newer
         // schema is refused rather than called corrupt.
-        let parsed = serde_json::from_slice::<Contents<Vec<SessionRecord>>>(&bytes);
-        let version = match &parsed {
-            Ok(contents) => Some(contents.version),
-            Err(_) => serde_json::from_slice::<VersionOnly>(&bytes)
-                .ok()
-                .map(|v| v.version),
-        };
+        let parsed = parse(&bytes);
+        let version = serde_json::from_slice::<VersionOnly>(&bytes)
+            .ok()
+            .map(|v| v.version);
         if let Some(found) = version.filter(|v| *v > SCHEMA_VERSION) {
             return Err(StoreError::TooNew {
                 path: self.path.to_path_buf(),
                 found,
             });
         }
-        Ok(parsed.map(|contents| {
+        Ok(parsed.inspect(|records| {
             *cache = Some(Cached {
                 stamp,
-                records: contents.sessions.clone(),
+                records: records.clone(),
             });
-            contents.sessions
         }))
     }
 
@@ -332,6 +342,76 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_file_written_by_the_old_code_migrates_whole() {
+        use crate::session::SessionState;
+        let dir = tempfile::tempdir().unwrap();
+        let v1 = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/store/v1-sessions.json"
+        );
+        fs::copy(v1, dir.path().join("sessions.json")).unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let records = store.load().unwrap();
+        let names: Vec<&str> = records.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["webapp", "api", "docs", "by-hand", "fresh"]);
+
+        let web = &records[0];
+        assert_eq!(web.id.to_string(), "85dc149e-b050-4f92-b97f-03f15fb9f8fc");
+        assert_eq!(web.folder, Path::new("/home/dev/code/webapp"));
+        assert_eq!(web.task.as_deref(), Some("fix the 'login' bug"));
+        assert_eq!(web.agent, "claude --model opus");
+        assert_eq!(
+            web.created_at.to_rfc3339(),
+            "2026-11-26T13:47:27.684723248+00:00"
+        );
+        assert!(!web.adopted);
+        let SessionState::Active { since, pending } = &web.state else {
+            panic!("{:?}", web.state);
+        };
+        assert_eq!(*since, web.last_activity);
+        let decision = pending.as_ref().unwrap();
+        assert_eq!((decision.serial, web.decisions), (1, 1));
+        assert_eq!(decision.prompt.question, "Do you want to proceed?");
+        assert_eq!(
+            decision.prompt.context.as_deref(),
+            Some("echo accepted > approved.txt")
+        );
+        assert_eq!(decision.prompt.default, Some(0));
+        let options = &decision.prompt.options;
+        assert_eq!(options[0].label, "Yes");
+        assert_eq!(options[0].keys, [crate::tmux::Key::Char('1')]);
+        assert!(!options[0].asks_reply && options[1].asks_reply);
+        assert_eq!(
+            options[1].keys,
+            [crate::tmux::Key::Down, crate::tmux::Key::Enter]
+        );
+
+        assert_eq!(
+            records[1].state,
+            SessionState::Stopped {
+                exit_status: Some(3)
+            }
+        );
+        assert_eq!(
+            records[2].state,
+            SessionState::Errored {
+                error: "cannot read its screen: boom".into()
+            }
+        );
+        assert_eq!(records[3].state, SessionState::Removed);
+        assert!(records[3].adopted);
+        assert_eq!(records[4].state, SessionState::Starting);
+        assert_eq!(records[4].decisions, 0);
+
+        // The next write is version 2, and reads back the same.
+        store.update(|_| Ok::<_, StoreError>(())).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(&fs::read(store.path()).unwrap()).unwrap();
+        assert_eq!(json["version"], 2);
+        assert_eq!(Store::open(dir.path()).unwrap().load().unwrap(), records);
+    }
+
+    #[test]
     fn round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
@@ -453,11 +533,11 @@ mod tests {
     fn newer_schema_is_refused_and_left_alone() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let newer = br#"{"version": 2, "sessions": {"a new": "shape"}}"#;
+        let newer = br#"{"version": 3, "sessions": {"a new": "shape"}}"#;
         fs::write(store.path(), newer).unwrap();
         let err = store.load().unwrap_err();
         assert!(
-            matches!(err, StoreError::TooNew { found: 2, .. }),
+            matches!(err, StoreError::TooNew { found: 3, .. }),
             "{err:?}"
         );
         assert!(err.to_string().contains("upgrade tgmux"), "{err}");

@@ -1,9 +1,10 @@
 //! Who may use the bot: the configured users plus those who paired with the
 //! one-time code printed on the local terminal. Everyone else is refused.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use crate::config::UserId;
 use crate::durable::write_atomic;
@@ -35,14 +36,23 @@ struct State {
     paired: BTreeSet<UserId>,
     /// The pairing code, until it is used once.
     code: Option<String>,
+    /// When each user was last told a code was wrong.
+    refused: HashMap<UserId, Instant>,
 }
+
+/// How often one user is told that a pairing code is wrong: guessing gets
+/// no faster answers than this, and a flood gets one reply.
+const REFUSAL_REPLY_EVERY: Duration = Duration::from_secs(30);
 
 /// How a `/pair` attempt ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PairOutcome {
     Paired,
     AlreadyAllowed,
-    Refused,
+    /// A wrong code; `reply` unless this user was told so a moment ago.
+    Refused {
+        reply: bool,
+    },
 }
 
 impl Auth {
@@ -67,7 +77,11 @@ impl Auth {
         Ok(Auth {
             configured: configured.iter().copied().collect(),
             paired_path,
-            state: Mutex::new(State { paired, code }),
+            state: Mutex::new(State {
+                paired,
+                code,
+                refused: HashMap::new(),
+            }),
         })
     }
 
@@ -98,7 +112,13 @@ impl Auth {
             .as_deref()
             .is_some_and(|open| constant_time_eq(open.as_bytes(), code.trim().as_bytes()));
         if !matches {
-            return Ok(PairOutcome::Refused);
+            let now = Instant::now();
+            let last = state.refused.insert(user, now);
+            let reply = last.is_none_or(|at| now.duration_since(at) >= REFUSAL_REPLY_EVERY);
+            if !reply {
+                state.refused.insert(user, last.unwrap_or(now));
+            }
+            return Ok(PairOutcome::Refused { reply });
         }
         let mut paired = state.paired.clone();
         paired.insert(user);
@@ -143,7 +163,17 @@ mod tests {
         assert_eq!(auth.pairing_code(), None);
         assert_eq!(
             auth.pair(UserId(8), "anything").unwrap(),
-            PairOutcome::Refused
+            PairOutcome::Refused { reply: true }
+        );
+        assert_eq!(
+            auth.pair(UserId(8), "again").unwrap(),
+            PairOutcome::Refused { reply: false },
+            "told once, not at every guess"
+        );
+        assert_eq!(
+            auth.pair(UserId(9), "other").unwrap(),
+            PairOutcome::Refused { reply: true },
+            "each user is told"
         );
     }
 
@@ -155,14 +185,14 @@ mod tests {
         assert_eq!(code.len(), 8);
         assert_eq!(
             auth.pair(UserId(5), "WRONG123").unwrap(),
-            PairOutcome::Refused
+            PairOutcome::Refused { reply: true }
         );
         assert!(!auth.is_allowed(UserId(5)));
         assert_eq!(auth.pair(UserId(5), &code).unwrap(), PairOutcome::Paired);
         assert!(auth.is_allowed(UserId(5)));
         assert_eq!(
             auth.pair(UserId(6), &code).unwrap(),
-            PairOutcome::Refused,
+            PairOutcome::Refused { reply: true },
             "code reused"
         );
         let again = Auth::load(&[], dir.path()).unwrap();

@@ -1,16 +1,21 @@
 //! Callback data: what a button does, packed into Telegram's 64 bytes with a
 //! version, and refused whole when malformed or forged.
 
-use crate::session::{Fingerprint, SessionId};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 
-/// The format version every payload starts with.
-const VERSION: &str = "1";
+use crate::screen::Fingerprint;
+use crate::session::SessionId;
+
+/// The format version every payload starts with. Version 1 buttons (before
+/// decisions had serials) are refused as out of date.
+const VERSION: &str = "2";
 /// Telegram's limit on callback data.
-pub const MAX_LEN: usize = 64;
+pub(crate) const MAX_LEN: usize = 64;
 
 /// What a tap asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     Peek(SessionId),
     Stop(SessionId),
     Resume(SessionId),
@@ -18,17 +23,24 @@ pub enum Action {
     Remove(SessionId),
     RemoveConfirmed(SessionId),
     RemoveCancelled(SessionId),
-    /// Picks option `option` of the decision with `fingerprint`.
+    /// Picks option `option` of decision `serial`, which showed the prompt
+    /// with `fingerprint`.
     Answer {
         session: SessionId,
+        serial: u32,
         fingerprint: Fingerprint,
         option: u8,
+    },
+    /// Shows page `page` of `/ls` (`all`: removed sessions too), in place.
+    List {
+        page: u16,
+        all: bool,
     },
 }
 
 /// Why a payload was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CallbackError {
+pub(crate) enum CallbackError {
     #[error("this button is from another version of tgmux; use /ls for fresh ones")]
     Version,
     #[error("this button is not one tgmux made")]
@@ -36,88 +48,109 @@ pub enum CallbackError {
 }
 
 impl Action {
-    /// The session the button acts on.
-    pub fn session(self) -> SessionId {
+    /// The session the button acts on, if it acts on one.
+    pub(crate) fn session(self) -> Option<SessionId> {
         match self {
             Action::Peek(id)
             | Action::Stop(id)
             | Action::Resume(id)
             | Action::Remove(id)
             | Action::RemoveConfirmed(id)
-            | Action::RemoveCancelled(id) => id,
-            Action::Answer { session, .. } => session,
+            | Action::RemoveCancelled(id) => Some(id),
+            Action::Answer { session, .. } => Some(session),
+            Action::List { .. } => None,
         }
     }
 
-    pub fn encode(self) -> String {
+    pub(crate) fn encode(self) -> String {
+        let id = |id: SessionId| B64.encode(id.as_bytes());
         let data = match self {
-            Action::Peek(id) => format!("{VERSION}:p:{}", id.simple()),
-            Action::Stop(id) => format!("{VERSION}:s:{}", id.simple()),
-            Action::Resume(id) => format!("{VERSION}:r:{}", id.simple()),
-            Action::Remove(id) => format!("{VERSION}:x:{}", id.simple()),
-            Action::RemoveConfirmed(id) => format!("{VERSION}:X:{}", id.simple()),
-            Action::RemoveCancelled(id) => format!("{VERSION}:c:{}", id.simple()),
+            Action::Peek(s) => format!("{VERSION}:p:{}", id(s)),
+            Action::Stop(s) => format!("{VERSION}:s:{}", id(s)),
+            Action::Resume(s) => format!("{VERSION}:r:{}", id(s)),
+            Action::Remove(s) => format!("{VERSION}:x:{}", id(s)),
+            Action::RemoveConfirmed(s) => format!("{VERSION}:X:{}", id(s)),
+            Action::RemoveCancelled(s) => format!("{VERSION}:c:{}", id(s)),
             Action::Answer {
                 session,
+                serial,
                 fingerprint,
                 option,
-            } => format!("{VERSION}:a:{}:{fingerprint}:{option}", session.simple()),
+            } => format!(
+                "{VERSION}:a:{}:{serial}:{}:{option}",
+                id(session),
+                B64.encode(fingerprint.0.to_be_bytes())
+            ),
+            Action::List { page, all } => format!("{VERSION}:l:{page}:{}", u8::from(all)),
         };
         debug_assert!(data.len() <= MAX_LEN);
         data
     }
 
-    pub fn decode(data: &str) -> Result<Action, CallbackError> {
+    pub(crate) fn decode(data: &str) -> Result<Action, CallbackError> {
+        use CallbackError::Malformed;
         if data.len() > MAX_LEN {
-            return Err(CallbackError::Malformed);
+            return Err(Malformed);
         }
         let mut parts = data.split(':');
-        let version = parts.next().ok_or(CallbackError::Malformed)?;
+        let version = parts.next().ok_or(Malformed)?;
         if version != VERSION {
-            return Err(
-                if version.bytes().all(|b| b.is_ascii_digit()) && !version.is_empty() {
-                    CallbackError::Version
-                } else {
-                    CallbackError::Malformed
-                },
-            );
+            let numeric = !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit());
+            return Err(if numeric {
+                CallbackError::Version
+            } else {
+                Malformed
+            });
         }
-        let kind = parts.next().ok_or(CallbackError::Malformed)?;
-        let id = parts
-            .next()
-            .filter(|s| s.len() == 32)
-            .and_then(|s| s.parse::<SessionId>().ok())
-            .ok_or(CallbackError::Malformed)?;
-        let action = match kind {
-            "p" => Action::Peek(id),
-            "s" => Action::Stop(id),
-            "r" => Action::Resume(id),
-            "x" => Action::Remove(id),
-            "X" => Action::RemoveConfirmed(id),
-            "c" => Action::RemoveCancelled(id),
-            "a" => {
-                let fingerprint = parts
-                    .next()
-                    .and_then(Fingerprint::parse_hex)
-                    .ok_or(CallbackError::Malformed)?;
-                let option = parts
-                    .next()
-                    .filter(|s| !s.starts_with('+'))
-                    .and_then(|s| s.parse::<u8>().ok())
-                    .ok_or(CallbackError::Malformed)?;
-                Action::Answer {
+        let kind = parts.next().ok_or(Malformed)?;
+        let action = if kind == "l" {
+            let page = number(parts.next())?;
+            let all = match parts.next() {
+                Some("0") => false,
+                Some("1") => true,
+                _ => return Err(Malformed),
+            };
+            Action::List { page, all }
+        } else {
+            let id = parts.next().and_then(session_id).ok_or(Malformed)?;
+            match kind {
+                "p" => Action::Peek(id),
+                "s" => Action::Stop(id),
+                "r" => Action::Resume(id),
+                "x" => Action::Remove(id),
+                "X" => Action::RemoveConfirmed(id),
+                "c" => Action::RemoveCancelled(id),
+                "a" => Action::Answer {
                     session: id,
-                    fingerprint,
-                    option,
-                }
+                    serial: number(parts.next())?,
+                    fingerprint: parts.next().and_then(fingerprint).ok_or(Malformed)?,
+                    option: number(parts.next())?,
+                },
+                _ => return Err(Malformed),
             }
-            _ => return Err(CallbackError::Malformed),
         };
         match parts.next() {
             None => Ok(action),
-            Some(_) => Err(CallbackError::Malformed),
+            Some(_) => Err(Malformed),
         }
     }
+}
+
+/// A plain decimal number: no sign, no leading `+`.
+fn number<T: std::str::FromStr>(part: Option<&str>) -> Result<T, CallbackError> {
+    part.filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|s| s.parse().ok())
+        .ok_or(CallbackError::Malformed)
+}
+
+fn session_id(text: &str) -> Option<SessionId> {
+    let bytes: [u8; 16] = B64.decode(text).ok()?.try_into().ok()?;
+    Some(SessionId::from_bytes(bytes))
+}
+
+fn fingerprint(text: &str) -> Option<Fingerprint> {
+    let bytes: [u8; 8] = B64.decode(text).ok()?.try_into().ok()?;
+    Some(Fingerprint(u64::from_be_bytes(bytes)))
 }
 
 #[cfg(test)]
@@ -136,8 +169,13 @@ mod tests {
             Action::RemoveCancelled(id),
             Action::Answer {
                 session: id,
+                serial: u32::MAX,
                 fingerprint: Fingerprint(u64::MAX),
                 option: 255,
+            },
+            Action::List {
+                page: u16::MAX,
+                all: true,
             },
         ];
         for action in actions {
@@ -149,19 +187,25 @@ mod tests {
 
     #[test]
     fn forged_payloads_are_refused() {
-        let id = SessionId::new().simple();
+        let id = B64.encode(SessionId::new().as_bytes());
+        let fp = B64.encode(7u64.to_be_bytes());
         let bad = [
             String::new(),
-            "1".into(),
-            "1:p".into(),
-            format!("1:p:{id}:extra"),
-            format!("1:q:{id}"),
-            "1:p:not-a-uuid".into(),
-            format!("1:a:{id}"),
-            format!("1:a:{id}:zz:1"),
-            format!("1:a:{id}:0123456789abcdef:256"),
-            format!("1:a:{id}:0123456789abcdef:-1"),
-            format!("1:a:{id}:0123456789abcdef:+1"),
+            "2".into(),
+            "2:p".into(),
+            format!("2:p:{id}:extra"),
+            format!("2:q:{id}"),
+            "2:p:not-an-id".into(),
+            format!("2:p:{}", &id[1..]),
+            format!("2:a:{id}"),
+            format!("2:a:{id}:1"),
+            format!("2:a:{id}:1:zz:1"),
+            format!("2:a:{id}:1:{fp}:256"),
+            format!("2:a:{id}:1:{fp}:-1"),
+            format!("2:a:{id}:+1:{fp}:1"),
+            format!("2:a:{id}:1:{fp}:"),
+            "2:l:1:2".into(),
+            "2:l::1".into(),
             "x".repeat(200),
             "\u{0}:\u{0}".into(),
         ];
@@ -173,8 +217,9 @@ mod tests {
             );
         }
         assert_eq!(
-            Action::decode(&format!("2:p:{id}")),
-            Err(CallbackError::Version)
+            Action::decode(&format!("1:p:{}", "0".repeat(32))),
+            Err(CallbackError::Version),
+            "buttons from before decisions had serials"
         );
     }
 }

@@ -1,22 +1,28 @@
 //! The Telegram front end: commands and taps in, session operations out, and
-//! notifications from the watcher to the people allowed to use the bot.
+//! notifications from the session events to the people allowed to use the bot.
 
 pub mod auth;
-pub mod board;
-pub mod callback;
-pub mod command;
-mod handlers;
+mod callback;
+mod command;
+mod commands;
+mod html;
 pub mod notifier;
+mod posted;
 pub mod render;
 pub mod send;
+mod taps;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
+use teloxide::types::BotCommand;
 
+use crate::config::UserId;
 use crate::session::{Manager, SessionError};
 
+pub use html::Html;
 pub use send::TgBot;
 
 /// Why a command or a tap could not be done, worded for the phone.
@@ -34,21 +40,27 @@ pub enum BotError {
 pub struct Ctx {
     pub manager: Arc<Manager>,
     pub auth: Arc<auth::Auth>,
-    pub board: board::Board,
     /// The bot's @username, to accept `/cmd@username` in groups.
     pub bot_username: String,
-    /// Serializes taps on decisions so two quick taps answer once.
-    pub answering: tokio::sync::Mutex<()>,
+    /// The user's home folder, to show folders as `~/...`.
+    pub home: Option<PathBuf>,
+    posted: posted::Posted,
 }
 
 impl Ctx {
-    pub fn new(manager: Arc<Manager>, auth: Arc<auth::Auth>, bot_username: String) -> Self {
+    pub fn new(
+        manager: Arc<Manager>,
+        auth: Arc<auth::Auth>,
+        bot_username: String,
+        home: Option<PathBuf>,
+        data_dir: &std::path::Path,
+    ) -> Self {
         Ctx {
             manager,
             auth,
-            board: board::Board::default(),
             bot_username,
-            answering: tokio::sync::Mutex::new(()),
+            home,
+            posted: posted::Posted::load(data_dir),
         }
     }
 
@@ -69,12 +81,47 @@ impl Ctx {
     pub fn socket(&self) -> &str {
         self.manager.tmux().socket()
     }
+
+    fn allowed(&self, user: &teloxide::types::User) -> bool {
+        self.auth.is_allowed(UserId(user.id.0))
+    }
 }
 
-/// The dispatcher's handler tree: messages and button taps, each checked
-/// against the allowed users first.
+type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// The dispatcher's handler tree. Strangers are answered apart (`/start`,
+/// `/pair` only); allowed users are served only in private chats, where
+/// session content may go.
 pub fn schema() -> UpdateHandler<Box<dyn std::error::Error + Send + Sync + 'static>> {
-    dptree::entry()
-        .branch(Update::filter_message().endpoint(handlers::message))
-        .branch(Update::filter_callback_query().endpoint(handlers::callback))
+    let messages = Update::filter_message()
+        .branch(
+            dptree::filter(|msg: Message, ctx: Arc<Ctx>| {
+                !msg.from.as_ref().is_some_and(|u| ctx.allowed(u))
+            })
+            .endpoint(commands::stranger),
+        )
+        .branch(dptree::filter(|msg: Message| !msg.chat.is_private()).endpoint(commands::group))
+        .endpoint(commands::message);
+    let taps = Update::filter_callback_query()
+        .branch(
+            dptree::filter(|q: CallbackQuery, ctx: Arc<Ctx>| !ctx.allowed(&q.from))
+                .endpoint(taps::stranger),
+        )
+        .endpoint(taps::tap);
+    dptree::entry().branch(messages).branch(taps)
+}
+
+/// The phone's command menu, from the same table `/help` uses.
+pub fn menu() -> Vec<BotCommand> {
+    command::COMMANDS
+        .iter()
+        .map(|c| {
+            let about = if c.args.is_empty() {
+                c.about.to_owned()
+            } else {
+                format!("{} – {}", c.args, c.about)
+            };
+            BotCommand::new(c.name, about)
+        })
+        .collect()
 }

@@ -1,33 +1,49 @@
-//! Turning sessions, screens and decisions into Telegram HTML and keyboards.
-//! Every piece of text that did not come from this file is escaped.
+//! Every message the bot sends: sessions, lists, decisions, notifications,
+//! replies. Built as [`Html`], so outside text is escaped by construction.
+
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::callback::Action;
-use crate::session::{Decision, SessionRecord, SessionState};
+use super::command::{COMMANDS, CommandInfo};
+use super::html::Html;
+use crate::session::{Decision, Ending, ReconcileReport, SessionRecord, SessionState, Tapped};
 
 /// Characters of text per message: under Telegram's 4096, with room for the
 /// head line and markup around a chunk.
-const CHUNK: usize = 3800;
+pub(crate) const CHUNK: usize = 3800;
+/// The most of a question a decision message shows.
+const MAX_QUESTION: usize = 500;
+/// The most of a decision's context (command, diff) a message shows.
+const MAX_CONTEXT: usize = 1500;
+/// The most of a task a start message shows.
+const MAX_TASK: usize = 500;
+/// The most of a screen's tail a notification shows.
+const MAX_TAIL: usize = 3000;
+/// The most of a button's label; Telegram cuts long ones anyway.
+const MAX_BUTTON: usize = 60;
+/// The most of a callback answer (Telegram allows 200).
+pub(crate) const MAX_TOAST: usize = 190;
+/// The most of an error shown in a list line.
+const MAX_LIST_ERROR: usize = 120;
+/// Sessions per `/ls` page: keeps the message under the length limit and its
+/// keyboard under Telegram's 100 buttons.
+pub(crate) const LIST_PAGE: usize = 10;
 
-/// Escapes text for Telegram's HTML parse mode.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
+/// At most `max` characters, with `…` where text was cut.
+pub(crate) fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
     }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
     out
 }
 
-/// Splits text into pieces of at most `CHUNK` characters, at line ends where it can.
-pub fn chunks(text: &str) -> Vec<String> {
+/// Splits text into pieces of at most [`CHUNK`] characters, at line ends where it can.
+pub(crate) fn chunks(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut current = String::new();
     let mut current_len = 0;
@@ -60,8 +76,8 @@ pub fn chunks(text: &str) -> Vec<String> {
     out
 }
 
-/// Text as preformatted blocks, one message each, each under the limit.
-pub fn pre_blocks(text: &str) -> Vec<String> {
+/// A screen as preformatted blocks, one message each, each under the limit.
+pub(crate) fn pre_blocks(text: &str) -> Vec<Html> {
     let text = if text.trim().is_empty() {
         "(empty screen)"
     } else {
@@ -69,17 +85,20 @@ pub fn pre_blocks(text: &str) -> Vec<String> {
     };
     chunks(text)
         .iter()
-        .map(|c| format!("<pre>{}</pre>", escape(c.trim_end_matches('\n'))))
+        .map(|c| Html::pre(c.trim_end_matches('\n')))
         .collect()
 }
 
-pub fn state_emoji(state: SessionState) -> &'static str {
+pub(crate) fn state_emoji(state: &SessionState) -> &'static str {
     match state {
-        SessionState::Provisioning => "⏳",
-        SessionState::Active => "🟢",
-        SessionState::Stopped => "⏹",
-        SessionState::Errored => "⚠️",
-        SessionState::Decommissioned => "🗑",
+        SessionState::Starting => "⏳",
+        SessionState::Active {
+            pending: Some(_), ..
+        } => "❓",
+        SessionState::Active { .. } => "🟢",
+        SessionState::Stopped { .. } => "⏹",
+        SessionState::Errored { .. } => "⚠️",
+        SessionState::Removed => "🗑",
     }
 }
 
@@ -95,90 +114,35 @@ pub fn age(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 /// A folder with the home folder shown as `~`.
-pub fn short_folder(folder: &std::path::Path) -> String {
-    let shown = folder.display().to_string();
-    match std::env::var("HOME") {
-        Ok(home) if !home.is_empty() && home != "/" && shown.starts_with(&home) => {
-            format!("~{}", &shown[home.len()..])
-        }
-        _ => shown,
+pub fn short_folder(folder: &Path, home: Option<&Path>) -> String {
+    match home.filter(|h| *h != Path::new("/")) {
+        Some(home) => match folder.strip_prefix(home) {
+            Ok(rest) if rest.as_os_str().is_empty() => "~".to_owned(),
+            Ok(rest) => format!("~/{}", rest.display()),
+            Err(_) => folder.display().to_string(),
+        },
+        None => folder.display().to_string(),
     }
 }
 
-/// The head line of every message about a session: emoji and name first, so
-/// a reply to it can be traced back to the session.
-pub fn head(record: &SessionRecord) -> String {
-    format!(
-        "{} <b>{}</b>",
-        state_emoji(record.state),
-        escape(record.name.as_str())
-    )
+/// The head of every message about a session: emoji and name first, so a
+/// reply to it can be traced back to the session.
+pub(crate) fn head(record: &SessionRecord) -> Html {
+    let mut out = Html::raw(state_emoji(&record.state));
+    out.push_raw(" ")
+        .push(Html::bold(Html::text(record.name.as_str())));
+    out
 }
 
-/// One `/ls` line.
-pub fn list_line(record: &SessionRecord, now: DateTime<Utc>) -> String {
-    let mut line = format!(
-        "{} · {} · <code>{}</code> · {}",
-        head(record),
-        age(record.created_at, now),
-        escape(&truncate(&short_folder(&record.folder), 80)),
-        escape(&truncate(&record.agent, 40)),
-    );
-    if record.pending.is_some() {
-        line.push_str(" · ❓ waiting for you");
-    }
-    match (record.state, record.exit_status, &record.error) {
-        (SessionState::Errored, _, Some(error)) => {
-            line.push_str(&format!(" · {}", escape(&truncate(error, 120))))
-        }
-        (SessionState::Stopped, Some(status), _) => line.push_str(&format!(" · exit {status}")),
-        _ => {}
-    }
-    line
-}
-
-/// Sessions per `/ls` message: keeps each message under the length limit and
-/// its keyboard under Telegram's 100 buttons.
-const LIST_PAGE: usize = 10;
-
-/// The `/ls` reply, one message per page of sessions; removed ones only when `all`.
-pub fn list(
-    records: &[SessionRecord],
-    all: bool,
-    now: DateTime<Utc>,
-) -> Vec<(String, InlineKeyboardMarkup)> {
-    let shown: Vec<&SessionRecord> = records
-        .iter()
-        .filter(|r| all || r.state != SessionState::Decommissioned)
-        .collect();
-    if shown.is_empty() {
-        let text = if all {
-            "No sessions yet. Start one with /new [folder] [task]."
-        } else {
-            "No sessions. Start one with /new [folder] [task] (/ls all shows removed ones)."
-        };
-        return vec![(text.to_owned(), InlineKeyboardMarkup::default())];
-    }
-    shown
-        .chunks(LIST_PAGE)
-        .map(|page| {
-            let text = page
-                .iter()
-                .map(|r| list_line(r, now))
-                .collect::<Vec<_>>()
-                .join("\n");
-            let rows = page
-                .iter()
-                .filter(|r| r.state != SessionState::Decommissioned)
-                .map(|r| session_row(r, true))
-                .collect::<Vec<_>>();
-            (text, InlineKeyboardMarkup::new(rows))
-        })
-        .collect()
+/// `tmux -L SOCKET attach -t NAME`, on a line of its own.
+fn attach_hint(name: &str, socket: &str) -> Html {
+    let mut out = Html::raw("\nAttach: ");
+    out.push(Html::code(&format!("tmux -L {socket} attach -t {name}")));
+    out
 }
 
 /// Peek plus Stop or Resume (and Remove when `remove`) for one session.
-pub fn session_row(record: &SessionRecord, remove: bool) -> Vec<InlineKeyboardButton> {
+pub(crate) fn session_row(record: &SessionRecord, remove: bool) -> Vec<InlineKeyboardButton> {
     let id = record.id;
     let mut row = vec![button(&format!("👁 {}", record.name), Action::Peek(id))];
     if record.state.is_live() {
@@ -192,101 +156,457 @@ pub fn session_row(record: &SessionRecord, remove: bool) -> Vec<InlineKeyboardBu
     row
 }
 
-pub fn session_keyboard(record: &SessionRecord) -> InlineKeyboardMarkup {
+pub(crate) fn session_keyboard(record: &SessionRecord) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(vec![session_row(record, false)])
 }
 
-pub fn button(label: &str, action: Action) -> InlineKeyboardButton {
-    InlineKeyboardButton::callback(label.to_owned(), action.encode())
+pub(crate) fn button(label: &str, action: Action) -> InlineKeyboardButton {
+    InlineKeyboardButton::callback(truncate(label, MAX_BUTTON), action.encode())
 }
+
+fn peek_resume(session: &SessionRecord) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![
+        button("👁 Peek", Action::Peek(session.id)),
+        button("▶️ Resume", Action::Resume(session.id)),
+    ]])
+}
+
+// ---- Replies to commands ------------------------------------------------------
+
+/// The `/help` text, from the same table as the phone's command menu.
+pub(crate) fn help(socket: &str) -> Html {
+    let mut text = Html::raw("<b>tgmux</b>: your coding agents in tmux, from here.\n\n");
+    for c in COMMANDS {
+        text.push(usage_line(c)).push_raw("\n");
+    }
+    text.push_raw(
+        "\nReply to any message about a session to type into it.\nAttach on the machine: ",
+    );
+    text.push(Html::code(&format!("tmux -L {socket} attach -t NAME")));
+    text
+}
+
+/// `/peek NAME [lines] – show the last lines ...`
+fn usage_line(c: &CommandInfo) -> Html {
+    let mut line = Html::text(&format!("/{}", c.name));
+    if !c.args.is_empty() {
+        line.push_raw(" ").push_text(c.args);
+    }
+    line.push_raw(" – ").push_text(c.about);
+    line
+}
+
+/// The reply to a command typed wrong: its usage line.
+pub(crate) fn usage(c: &CommandInfo, problem: &str) -> Html {
+    let mut text = Html::raw("⚠️ ");
+    text.push_text(problem)
+        .push_raw("\nUsage: ")
+        .push(usage_line(c));
+    text
+}
+
+/// A failed command or tap, worded for the phone.
+pub(crate) fn error(message: &str) -> Html {
+    let mut text = Html::raw("⚠️ ");
+    text.push_text(message);
+    text
+}
+
+pub(crate) fn unknown_command(word: &str) -> Html {
+    let mut text = Html::raw("⚠️ ");
+    text.push(Html::code(word))
+        .push_raw(" is not a tgmux command; /help lists them.");
+    text
+}
+
+pub(crate) fn started(record: &SessionRecord, socket: &str, home: Option<&Path>) -> Html {
+    let mut text = head(record);
+    text.push_raw(" started in ")
+        .push(Html::code(&short_folder(&record.folder, home)))
+        .push_raw(" running ")
+        .push(Html::code(&record.agent));
+    if let Some(task) = &record.task {
+        text.push_raw("\nTask: ")
+            .push_text(&truncate(task, MAX_TASK));
+    }
+    text.push(attach_hint(record.name.as_str(), socket));
+    text
+}
+
+/// One `/ls` line.
+fn list_line(record: &SessionRecord, now: DateTime<Utc>, home: Option<&Path>) -> Html {
+    let mut line = head(record);
+    line.push_raw(" · ")
+        .push_text(&age(record.created_at, now))
+        .push_raw(" · ")
+        .push(Html::code(&truncate(
+            &short_folder(&record.folder, home),
+            80,
+        )))
+        .push_raw(" · ")
+        .push_text(&truncate(&record.agent, 40));
+    match &record.state {
+        SessionState::Active {
+            pending: Some(_), ..
+        } => {
+            line.push_raw(" · waiting for you");
+        }
+        SessionState::Errored { error } => {
+            line.push_raw(" · ")
+                .push_text(&truncate(error, MAX_LIST_ERROR));
+        }
+        SessionState::Stopped {
+            exit_status: Some(status),
+        } => {
+            line.push_text(&format!(" · exit {status}"));
+        }
+        _ => {}
+    }
+    line
+}
+
+/// Page `page` of `/ls` as one message: a line and a row of buttons per
+/// session, and ◀ ▶ buttons that edit it in place.
+pub(crate) fn list(
+    records: &[SessionRecord],
+    all: bool,
+    page: usize,
+    now: DateTime<Utc>,
+    home: Option<&Path>,
+) -> (Html, InlineKeyboardMarkup) {
+    let shown: Vec<&SessionRecord> = records
+        .iter()
+        .filter(|r| all || r.state != SessionState::Removed)
+        .collect();
+    if shown.is_empty() {
+        let text = if all {
+            "No sessions yet. Start one with /new [folder] [task]."
+        } else {
+            "No sessions. Start one with /new [folder] [task] (/ls all shows removed ones)."
+        };
+        return (Html::raw(text), InlineKeyboardMarkup::default());
+    }
+    let pages = shown.len().div_ceil(LIST_PAGE);
+    let page = page.min(pages - 1);
+    let on_page = &shown[page * LIST_PAGE..shown.len().min((page + 1) * LIST_PAGE)];
+    let mut text = Html::join(on_page.iter().map(|r| list_line(r, now, home)), "\n");
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = on_page
+        .iter()
+        .filter(|r| r.state != SessionState::Removed)
+        .map(|r| session_row(r, true))
+        .collect();
+    if pages > 1 {
+        text.push_text(&format!(
+            "\n\nPage {} of {pages} · {} sessions",
+            page + 1,
+            shown.len()
+        ));
+        let to = |p: usize, label: &str| {
+            let page = u16::try_from(p).unwrap_or(u16::MAX);
+            button(label, Action::List { page, all })
+        };
+        let mut nav = Vec::new();
+        if page > 0 {
+            nav.push(to(page - 1, "◀️ Previous"));
+        }
+        if page + 1 < pages {
+            nav.push(to(page + 1, "Next ▶️"));
+        }
+        rows.push(nav);
+    }
+    (text, InlineKeyboardMarkup::new(rows))
+}
+
+/// The head of a `/peek`: which session, and how to attach to it.
+pub(crate) fn peek_head(record: &SessionRecord, socket: &str) -> Html {
+    let mut text = head(record);
+    text.push(attach_hint(record.name.as_str(), socket));
+    text
+}
+
+/// The reply to a stop, resume or remove: the session's state now.
+pub(crate) fn state_change(record: &SessionRecord, socket: &str) -> Html {
+    let mut text = head(record);
+    match &record.state {
+        SessionState::Active { .. } => {
+            text.push_raw(" is running again")
+                .push(attach_hint(record.name.as_str(), socket));
+        }
+        SessionState::Stopped { .. } => {
+            text.push_raw(" stopped; its folder is kept.");
+        }
+        SessionState::Removed => {
+            text.push_raw(" removed; its folder is kept.");
+        }
+        other => {
+            text.push_text(&format!(" is {other}"));
+        }
+    }
+    text
+}
+
+pub(crate) fn confirm_remove(
+    record: &SessionRecord,
+    home: Option<&Path>,
+) -> (Html, InlineKeyboardMarkup) {
+    let mut text = head(record);
+    text.push_raw(" — remove it? Its tmux session is killed; the folder ")
+        .push(Html::code(&short_folder(&record.folder, home)))
+        .push_raw(" stays.");
+    let keyboard = InlineKeyboardMarkup::new(vec![vec![
+        button("🗑 Yes, remove", Action::RemoveConfirmed(record.id)),
+        button("Cancel", Action::RemoveCancelled(record.id)),
+    ]]);
+    (text, keyboard)
+}
+
+pub(crate) fn kept(record: &SessionRecord) -> Html {
+    let mut text = head(record);
+    text.push_raw(" kept.");
+    text
+}
+
+pub(crate) fn typed_into(record: &SessionRecord) -> Html {
+    let mut text = Html::raw("⌨️ sent to ");
+    text.push(Html::bold(Html::text(record.name.as_str())));
+    text
+}
+
+pub(crate) fn ask_reply(record: &SessionRecord) -> Html {
+    let mut text = Html::raw("✍️ ");
+    text.push(Html::bold(Html::text(record.name.as_str())))
+        .push_raw(": reply to this message with what the agent should do instead.");
+    text
+}
+
+// ---- Decisions ----------------------------------------------------------------
 
 /// The message that asks the user a decision: question, context, and one
 /// button per option with the agent's default marked.
-pub fn decision_message(
+pub(crate) fn decision(
     record: &SessionRecord,
     decision: &Decision,
-) -> (String, InlineKeyboardMarkup) {
-    let mut text = format!(
-        "❓ <b>{}</b> is waiting for you\n\n",
-        escape(record.name.as_str())
-    );
-    text.push_str(&format!(
-        "<b>{}</b>",
-        escape(&truncate(&decision.question, 500))
-    ));
-    if let Some(context) = &decision.context {
-        text.push_str(&format!(
-            "\n<pre>{}</pre>",
-            escape(&truncate(context, 1500))
-        ));
+) -> (Html, InlineKeyboardMarkup) {
+    let prompt = &decision.prompt;
+    let mut text = Html::raw("❓ ");
+    text.push(Html::bold(Html::text(record.name.as_str())))
+        .push_raw(" is waiting for you\n\n")
+        .push(Html::bold(Html::text(&truncate(
+            &prompt.question,
+            MAX_QUESTION,
+        ))));
+    if let Some(context) = &prompt.context {
+        text.push_raw("\n")
+            .push(Html::pre(&truncate(context, MAX_CONTEXT)));
     }
-    let mut rows: Vec<Vec<InlineKeyboardButton>> = decision
+    let fingerprint = decision.fingerprint();
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = prompt
         .options
         .iter()
         .enumerate()
         .map(|(i, option)| {
-            let mark = if decision.default == Some(i) {
+            let mark = if prompt.default == Some(i) {
                 "⭐ "
             } else {
                 ""
             };
-            let label = truncate(&format!("{mark}{}", option.label), 60);
-            vec![button(
-                &label,
-                Action::Answer {
-                    session: record.id,
-                    fingerprint: decision.fingerprint(),
-                    option: u8::try_from(i).unwrap_or(u8::MAX),
-                },
-            )]
+            let action = Action::Answer {
+                session: record.id,
+                serial: decision.serial,
+                fingerprint,
+                option: u8::try_from(i).unwrap_or(u8::MAX),
+            };
+            vec![button(&format!("{mark}{}", option.label), action)]
         })
         .collect();
-    if decision.default.is_some() {
-        text.push_str("\n\n⭐ = the agent's proposed default");
+    if prompt.default.is_some() {
+        text.push_raw("\n\n⭐ = the agent's proposed default");
     }
     rows.push(vec![button("👁 Peek", Action::Peek(record.id))]);
     (text, InlineKeyboardMarkup::new(rows))
 }
 
-/// At most `max` characters, with `…` where text was cut.
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
+/// A decision's message once a tap answered it: who chose what, and when.
+pub(crate) fn tapped(record: &SessionRecord, decision: &Decision, tapped: &Tapped) -> Html {
+    let mut text = Html::raw("✅ ");
+    text.push(Html::bold(Html::text(record.name.as_str())))
+        .push_raw(": ")
+        .push_text(&truncate(&decision.prompt.question, MAX_QUESTION))
+        .push_raw("\n→ ")
+        .push(Html::bold(Html::text(&tapped.option)))
+        .push_raw(", by ")
+        .push_text(&tapped.by)
+        .push_text(&format!(" at {} UTC", tapped.at.format("%H:%M:%S")));
+    text
 }
 
-/// The `/help` text, from the same table as the phone's command menu.
-pub fn help(socket: &str) -> String {
-    let mut text = String::from("<b>tgmux</b>: your coding agents in tmux, from here.\n\n");
-    for c in super::command::COMMANDS {
-        let args = if c.args.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", escape(c.args))
-        };
-        text.push_str(&format!("/{}{} – {}\n", c.name, args, escape(c.about)));
+/// A decision's message once it ended without a tap, saying how.
+pub(crate) fn closed(record: &SessionRecord, decision: &Decision, ending: &Ending) -> Html {
+    if let Ending::Tapped(t) = ending {
+        return tapped(record, decision, t);
     }
-    text.push_str(&format!(
-        "\nReply to any message about a session to type into it.\nAttach on the machine: <code>tmux -L {} attach -t NAME</code>",
-        escape(socket)
-    ));
+    let mut text = Html::raw("☑️ ");
+    text.push(Html::bold(Html::text(record.name.as_str())))
+        .push_raw(": ")
+        .push_text(&truncate(&decision.prompt.question, MAX_QUESTION))
+        .push_raw("\n→ ")
+        .push_text(&ending.describe());
     text
+}
+
+/// A message whose buttons went stale, kept but marked.
+pub(crate) fn no_longer_open(original: Option<&str>) -> Html {
+    let mut text = Html::default();
+    if let Some(original) = original {
+        text.push_text(&truncate(original, CHUNK - 100))
+            .push_raw("\n\n");
+    }
+    text.push_raw("(no longer open)");
+    text
+}
+
+// ---- Notifications --------------------------------------------------------------
+
+/// `head` plus the screen's last lines, kept under the message limit.
+fn with_tail(mut head: Html, tail: &str) -> Html {
+    let tail = tail.trim();
+    if !tail.is_empty() {
+        head.push_raw("\n")
+            .push(Html::pre(&truncate(tail, MAX_TAIL)));
+    }
+    head
+}
+
+pub(crate) fn turn_finished(session: &SessionRecord, tail: &str) -> (Html, InlineKeyboardMarkup) {
+    let mut text = Html::raw("✅ ");
+    text.push(head(session)).push_raw(" finished its turn");
+    let keyboard =
+        InlineKeyboardMarkup::new(vec![vec![button("👁 Peek", Action::Peek(session.id))]]);
+    (with_tail(text, tail), keyboard)
+}
+
+pub(crate) fn exited(
+    session: &SessionRecord,
+    exit_status: Option<i32>,
+    tail: &str,
+) -> (Html, InlineKeyboardMarkup) {
+    let status = match exit_status {
+        Some(code) => format!("exit {code}"),
+        None => "its tmux session is gone".to_owned(),
+    };
+    let mut text = head(session);
+    text.push_text(&format!(" stopped ({status})"));
+    (with_tail(text, tail), peek_resume(session))
+}
+
+pub(crate) fn errored(session: &SessionRecord, error: &str) -> (Html, InlineKeyboardMarkup) {
+    let mut text = head(session);
+    text.push_raw(" errored: ").push_text(error);
+    (text, peek_resume(session))
+}
+
+pub(crate) fn server_gone(stopped: &[SessionRecord], socket: &str) -> (Html, InlineKeyboardMarkup) {
+    let mut text = Html::raw("⏹ The tmux server on socket ");
+    text.push(Html::code(socket))
+        .push_raw(" is gone; stopped: ");
+    text.push(Html::join(
+        stopped.iter().map(|r| Html::text(r.name.as_str())),
+        ", ",
+    ));
+    let rows = stopped
+        .iter()
+        .map(|r| {
+            vec![button(
+                &format!("▶️ Resume {}", r.name),
+                Action::Resume(r.id),
+            )]
+        })
+        .collect::<Vec<_>>();
+    (text, InlineKeyboardMarkup::new(rows))
+}
+
+/// What the bot found at start-up.
+pub(crate) fn startup(report: &ReconcileReport, socket: &str) -> Html {
+    let names = |names: Vec<String>| {
+        if names.is_empty() {
+            Html::default()
+        } else {
+            let mut out = Html::raw(": ");
+            out.push(Html::join(names.iter().map(|n| Html::text(n)), ", "));
+            out
+        }
+    };
+    let mut text = Html::raw("🔄 <b>tgmux started</b>\n");
+    text.push_text(&format!("🟢 {} live", report.live.len()))
+        .push(names(report.live.iter().map(ToString::to_string).collect()))
+        .push_text(&format!("\n⏹ {} stopped", report.stopped.len()))
+        .push(names(
+            report
+                .stopped
+                .iter()
+                .map(|(n, status)| match status {
+                    Some(code) => format!("{n} (exit {code})"),
+                    None => n.to_string(),
+                })
+                .collect(),
+        ))
+        .push_text(&format!("\n📥 {} adopted", report.adopted.len()))
+        .push(names(
+            report.adopted.iter().map(ToString::to_string).collect(),
+        ))
+        .push_raw("\nAttach on the machine: ")
+        .push(Html::code(&format!("tmux -L {socket} attach -t NAME")));
+    text
+}
+
+// ---- People who may not use the bot, and places it does not talk in ---------------
+
+pub(crate) fn private_bot(user: u64) -> Html {
+    Html::text(&format!(
+        "This bot is private. Your Telegram user id is {user}."
+    ))
+}
+
+pub(crate) fn paired(socket: &str) -> Html {
+    let mut text = Html::raw("Paired: welcome.\n\n");
+    text.push(help(socket));
+    text
+}
+
+pub(crate) fn wrong_pairing_code() -> Html {
+    Html::raw(
+        "That pairing code is not right. Check the code printed in the terminal where tgmux runs.",
+    )
+}
+
+pub(crate) fn private_chats_only() -> Html {
+    Html::raw(
+        "tgmux shows sessions only in a private chat with an allowed user: send your commands to the bot directly.",
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tmux::SessionName;
+    use crate::screen::{Prompt, PromptOption};
+    use crate::session::SessionName;
 
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            escape("<b>&\"x\"</b>"),
-            "&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;"
+    fn record(name: &str, state: SessionState) -> SessionRecord {
+        let mut r = SessionRecord::new(
+            SessionName::parse(name).unwrap(),
+            "/tmp/<x>".into(),
+            None,
+            "a&b".into(),
         );
+        r.state = state;
+        r
+    }
+
+    fn active() -> SessionState {
+        SessionState::Active {
+            since: Utc::now(),
+            pending: None,
+        }
     }
 
     #[test]
@@ -299,30 +619,34 @@ mod tests {
         assert_eq!(chunks(&wide).concat(), wide);
         assert_eq!(chunks(""), vec![String::new()]);
         for block in pre_blocks(&"<&>".repeat(5000)) {
-            assert!(block.len() < 4096 * 5);
-            assert!(block.starts_with("<pre>") && !block.contains("<&"));
+            assert!(block.as_str().starts_with("<pre>") && !block.as_str().contains("<&"));
         }
     }
 
     #[test]
-    fn list_hides_removed_unless_all() {
-        let mut gone = SessionRecord::new(
-            SessionName::parse("old").unwrap(),
-            "/tmp".into(),
-            None,
-            "claude".into(),
+    fn folders_under_home_are_shown_with_a_tilde() {
+        let home = Path::new("/home/dev");
+        assert_eq!(
+            short_folder(Path::new("/home/dev/code"), Some(home)),
+            "~/code"
         );
-        gone.state = SessionState::Decommissioned;
-        let mut live = SessionRecord::new(
-            SessionName::parse("web").unwrap(),
-            "/tmp/<x>".into(),
-            None,
-            "a&b".into(),
+        assert_eq!(short_folder(home, Some(home)), "~");
+        assert_eq!(
+            short_folder(Path::new("/home/developer"), Some(home)),
+            "/home/developer",
+            "a prefix of a name is not the home folder"
         );
-        live.state = SessionState::Active;
-        let records = vec![gone, live];
-        let pages = list(&records, false, Utc::now());
-        let (text, kb) = &pages[0];
+        assert_eq!(short_folder(Path::new("/srv"), None), "/srv");
+    }
+
+    #[test]
+    fn list_hides_removed_unless_all_and_escapes_everything() {
+        let records = vec![
+            record("old", SessionState::Removed),
+            record("web", active()),
+        ];
+        let (text, kb) = list(&records, false, 0, Utc::now(), None);
+        let text = text.as_str();
         assert!(
             text.contains("<b>web</b>") && !text.contains("old"),
             "{text}"
@@ -332,63 +656,79 @@ mod tests {
             "{text}"
         );
         assert_eq!(kb.inline_keyboard.len(), 1);
-        let pages = list(&records, true, Utc::now());
-        assert!(pages[0].0.contains("old"));
+        let (text, _) = list(&records, true, 0, Utc::now(), None);
+        assert!(text.as_str().contains("old"));
     }
 
     #[test]
-    fn long_lists_come_in_pages_within_limits() {
-        let records: Vec<SessionRecord> = (0..50)
+    fn a_long_list_is_one_message_per_page_with_page_buttons() {
+        let records: Vec<SessionRecord> = (0..60)
             .map(|i| {
-                let mut r = SessionRecord::new(
-                    SessionName::parse(&format!("{}-{i}", "s".repeat(30))).unwrap(),
-                    format!("/{}", "d".repeat(300)).into(),
-                    None,
-                    "x".repeat(300),
+                let mut r = record(
+                    &format!("{}-{i}", "s".repeat(30)),
+                    SessionState::Errored {
+                        error: "e".repeat(5000),
+                    },
                 );
-                r.state = SessionState::Errored;
-                r.error = Some("e".repeat(5000));
+                r.folder = format!("/{}", "d".repeat(300)).into();
+                r.agent = "x".repeat(300);
                 r
             })
             .collect();
-        let pages = list(&records, false, Utc::now());
-        assert_eq!(pages.len(), 5);
-        for (text, kb) in &pages {
-            assert!(text.chars().count() < 4096, "{}", text.chars().count());
+        let mut seen = 0;
+        for page in 0..6 {
+            let (text, kb) = list(&records, false, page, Utc::now(), None);
+            assert!(text.as_str().chars().count() < 4096);
             assert!(kb.inline_keyboard.iter().flatten().count() <= 100);
+            seen += text.as_str().matches("<b>sss").count();
+            let nav: Vec<&str> = kb
+                .inline_keyboard
+                .last()
+                .unwrap()
+                .iter()
+                .map(|b| b.text.as_str())
+                .collect();
+            match page {
+                0 => assert_eq!(nav, ["Next ▶️"]),
+                5 => assert_eq!(nav, ["◀️ Previous"]),
+                _ => assert_eq!(nav, ["◀️ Previous", "Next ▶️"]),
+            }
         }
-        let total: usize = pages.iter().map(|(t, _)| t.lines().count()).sum();
-        assert_eq!(total, 50);
+        assert_eq!(seen, 60);
+        let (last, _) = list(&records, false, 99, Utc::now(), None);
+        assert!(
+            last.as_str().contains("Page 6 of 6"),
+            "a page past the end shows the last"
+        );
     }
 
     #[test]
     fn decisions_escape_and_bound_everything() {
-        use crate::session::DecisionOption;
-        let mut record = SessionRecord::new(
-            SessionName::parse("web").unwrap(),
-            "/tmp".into(),
-            None,
-            "claude".into(),
-        );
-        record.state = SessionState::Active;
+        let record = record("web", active());
         let decision = Decision {
-            question: format!("Run <{}>?", "q&".repeat(2000)),
-            context: Some("<script>&".repeat(1000)),
-            options: vec![
-                DecisionOption {
-                    label: "Yes <&>".repeat(30),
-                    keys: vec![],
-                    asks_reply: false,
-                },
-                DecisionOption {
-                    label: "No".into(),
-                    keys: vec![],
-                    asks_reply: true,
-                },
-            ],
-            default: Some(0),
+            serial: 3,
+            prompt: Prompt {
+                question: format!("Run <{}>?", "q&".repeat(2000)),
+                context: Some("<script>&".repeat(1000)),
+                options: vec![
+                    PromptOption {
+                        label: "Yes <&>".repeat(30),
+                        keys: vec![],
+                        asks_reply: false,
+                    },
+                    PromptOption {
+                        label: "No".into(),
+                        keys: vec![],
+                        asks_reply: true,
+                    },
+                ],
+                default: Some(0),
+            },
+            opened_at: Utc::now(),
+            tapped: None,
         };
-        let (text, kb) = decision_message(&record, &decision);
+        let (text, kb) = self::decision(&record, &decision);
+        let text = text.as_str();
         assert!(
             !text.contains("<script>") && !text.contains("q&q"),
             "escaped"
@@ -402,18 +742,26 @@ mod tests {
             "{} chars",
             visible.chars().count()
         );
-        let labels: Vec<&str> = kb
-            .inline_keyboard
-            .iter()
-            .flatten()
-            .map(|b| b.text.as_str())
-            .collect();
+        let buttons: Vec<&InlineKeyboardButton> = kb.inline_keyboard.iter().flatten().collect();
         assert!(
-            labels[0].starts_with("⭐ Yes") && labels[0].chars().count() <= 60,
-            "{labels:?}"
+            buttons[0].text.starts_with("⭐ Yes") && buttons[0].text.chars().count() <= MAX_BUTTON,
+            "{:?}",
+            buttons[0].text
         );
-        assert_eq!(labels[1], "No");
-        assert!(labels[2].contains("Peek"));
+        assert_eq!(buttons[1].text, "No");
+        assert!(buttons[2].text.contains("Peek"));
+        let teloxide::types::InlineKeyboardButtonKind::CallbackData(data) = &buttons[1].kind else {
+            panic!("a callback button");
+        };
+        assert_eq!(
+            Action::decode(data),
+            Ok(Action::Answer {
+                session: record.id,
+                serial: 3,
+                fingerprint: decision.fingerprint(),
+                option: 1
+            })
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use teloxide::prelude::*;
 use teloxide::types::{ChatId, InlineKeyboardMarkup, InputFile, MessageId, ParseMode, ReplyMarkup};
 use teloxide::{ApiError, RequestError};
 
+use super::html::Html;
 use super::render;
 
 /// The bot as tgmux uses it: rate-limited by teloxide's Throttle adaptor.
@@ -50,11 +51,13 @@ where
 pub async fn html(
     bot: &TgBot,
     chat: ChatId,
-    text: &str,
+    text: &Html,
     keyboard: Option<InlineKeyboardMarkup>,
 ) -> Result<Message, RequestError> {
     retrying("sendMessage", || {
-        let mut request = bot.send_message(chat, text).parse_mode(ParseMode::Html);
+        let mut request = bot
+            .send_message(chat, text.as_str())
+            .parse_mode(ParseMode::Html);
         if let Some(kb) = &keyboard {
             request = request.reply_markup(kb.clone());
         }
@@ -64,9 +67,9 @@ pub async fn html(
 }
 
 /// Sends a message that asks for a reply (the phone opens the keyboard on it).
-pub async fn ask_reply(bot: &TgBot, chat: ChatId, text: &str) -> Result<Message, RequestError> {
+pub async fn ask_reply(bot: &TgBot, chat: ChatId, text: &Html) -> Result<Message, RequestError> {
     retrying("sendMessage", || {
-        bot.send_message(chat, text)
+        bot.send_message(chat, text.as_str())
             .parse_mode(ParseMode::Html)
             .reply_markup(ReplyMarkup::ForceReply(Default::default()))
             .send()
@@ -80,12 +83,12 @@ pub async fn edit(
     bot: &TgBot,
     chat: ChatId,
     message: MessageId,
-    text: &str,
+    text: &Html,
     keyboard: Option<InlineKeyboardMarkup>,
 ) -> Result<(), RequestError> {
     let result = retrying("editMessageText", || {
         let mut request = bot
-            .edit_message_text(chat, message, text)
+            .edit_message_text(chat, message, text.as_str())
             .parse_mode(ParseMode::Html);
         if let Some(kb) = &keyboard {
             request = request.reply_markup(kb.clone());
@@ -104,21 +107,23 @@ pub async fn edit(
 pub async fn screen(
     bot: &TgBot,
     chat: ChatId,
-    head: &str,
+    head: &Html,
     text: &str,
     file_name: &str,
     keyboard: Option<InlineKeyboardMarkup>,
 ) -> Result<Message, RequestError> {
     let blocks = render::pre_blocks(text);
     if let [block] = blocks.as_slice() {
-        return html(bot, chat, &format!("{head}\n{block}"), keyboard).await;
+        let mut message = head.clone();
+        message.push_raw("\n").push(block.clone());
+        return html(bot, chat, &message, keyboard).await;
     }
     let bytes = text.as_bytes().to_vec();
     retrying("sendDocument", || {
         let file = InputFile::memory(bytes.clone()).file_name(file_name.to_owned());
         let mut request = bot
             .send_document(chat, file)
-            .caption(head)
+            .caption(head.as_str())
             .parse_mode(ParseMode::Html);
         if let Some(kb) = &keyboard {
             request = request.reply_markup(kb.clone());

@@ -1,5 +1,6 @@
-//! Watching panes: the watcher turns screen changes into events.
+//! Watching panes: the watcher turns screen changes into what the manager
+//! needs to know.
 
 mod watcher;
 
-pub use watcher::{Event, Watcher};
+pub use watcher::Watcher;

@@ -1,6 +1,7 @@
 //! The watcher: polls the tmux server once per tick, captures only panes that
 //! had output since they were last read, classifies screens that changed, and
-//! turns changes of verdict into [`Event`]s.
+//! tells the manager what each screen shows. The manager owns the decisions;
+//! the watcher remembers only what it needs to read less.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -8,12 +9,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use tokio::sync::mpsc::UnboundedSender;
+use chrono::{DateTime, Utc};
 
 use crate::screen::{Screen, classify, strip_dead_banner};
 use crate::session::{
-    Decision, Fingerprint, Manager, SessionError, SessionId, SessionRecord, SessionState,
-    last_lines,
+    Decision, Event, Manager, SessionError, SessionId, SessionRecord, SessionState, last_lines,
 };
 use crate::tmux::PaneInfo;
 
@@ -22,50 +22,16 @@ const TAIL_LINES: usize = 15;
 /// Consecutive failed captures before a session is marked errored.
 const MAX_FAILURES: u32 = 3;
 
-/// Something the user may want to hear about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
-    /// The agent is waiting on a question.
-    DecisionOpened {
-        session: SessionRecord,
-        decision: Decision,
-    },
-    /// The question is gone from the screen: answered (by a tap or in the
-    /// terminal), or `replaced` by another question.
-    DecisionClosed {
-        session: SessionRecord,
-        fingerprint: Fingerprint,
-        replaced: bool,
-    },
-    /// The agent went from working to waiting for a new instruction.
-    TurnFinished {
-        session: SessionRecord,
-        tail: String,
-    },
-    /// The agent exited or its tmux session vanished.
-    Stopped {
-        session: SessionRecord,
-        exit_status: Option<i32>,
-        tail: String,
-    },
-    /// Watching the session failed repeatedly.
-    Errored {
-        session: SessionRecord,
-        error: String,
-    },
-    /// The whole tmux server is gone; these sessions were stopped.
-    ServerGone { stopped: Vec<SessionRecord> },
-}
-
-/// What the watcher remembers of one pane between ticks.
-#[derive(Debug, Default)]
+/// What the watcher remembers of one run of a session between ticks.
+#[derive(Debug)]
 struct Seen {
+    /// The run this memory belongs to: a resumed session starts afresh.
+    since: DateTime<Utc>,
     /// The pane's activity stamp at the last capture, and the unix second
     /// just before that capture.
     read: Option<(i64, i64)>,
     /// The hash of the last screen classified; none before the first look.
     screen_hash: Option<u64>,
-    open: Option<Fingerprint>,
     working: bool,
     failures: u32,
     /// The pane was seen dead before tmux knew its exit status.
@@ -73,6 +39,17 @@ struct Seen {
 }
 
 impl Seen {
+    fn new(since: DateTime<Utc>) -> Seen {
+        Seen {
+            since,
+            read: None,
+            screen_hash: None,
+            working: false,
+            failures: 0,
+            dead_unknown: false,
+        }
+    }
+
     /// Whether the pane may have new output since it was last captured.
     /// tmux stamps activity in whole seconds: output in the same second as
     /// the capture leaves the stamp as it was, so the pane is read again
@@ -90,6 +67,18 @@ pub struct Watcher {
     seen: HashMap<SessionId, Seen>,
 }
 
+/// An active session as the watcher reads it: the record and its run.
+struct Run {
+    record: SessionRecord,
+    since: DateTime<Utc>,
+}
+
+impl Run {
+    fn pending(&self) -> Option<&Decision> {
+        self.record.pending()
+    }
+}
+
 impl Watcher {
     pub fn new(manager: Arc<Manager>) -> Self {
         Watcher {
@@ -98,28 +87,17 @@ impl Watcher {
         }
     }
 
-    /// Ticks every `interval` on the calling thread until `stop` is set or the
-    /// receiver is gone.
-    pub fn run(
-        mut self,
-        interval: Duration,
-        events: UnboundedSender<Event>,
-        stop: Arc<AtomicBool>,
-    ) {
+    /// Ticks every `interval` on the calling thread until `stop` is set or
+    /// nobody listens to the events any more.
+    pub fn run(mut self, interval: Duration, stop: Arc<AtomicBool>) {
         let mut last_error = None;
-        while !stop.load(Ordering::Relaxed) && !events.is_closed() {
+        let mut first = true;
+        while !stop.load(Ordering::Relaxed) && !self.manager.events().is_closed() {
             // A bug in one tick must not end watching for good: log it, forget
             // what was seen (it may be half-updated) and look again.
             let tick = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.tick()));
             let error = match tick {
-                Ok(Ok(batch)) => {
-                    for event in batch {
-                        if events.send(event).is_err() {
-                            return;
-                        }
-                    }
-                    None
-                }
+                Ok(Ok(())) => None,
                 Ok(Err(e)) => Some(e.to_string()),
                 Err(_) => {
                     self.seen.clear();
@@ -131,77 +109,65 @@ impl Watcher {
                 tracing::warn!("watcher: {}", error.as_deref().unwrap_or_default());
             }
             last_error = error;
+            if std::mem::take(&mut first) {
+                // A named event tests wait on: every session was looked at once.
+                tracing::info!("watcher: first look done");
+            }
             std::thread::sleep(interval);
         }
     }
 
     /// One look at every active session.
-    pub fn tick(&mut self) -> Result<Vec<Event>, SessionError> {
+    pub fn tick(&mut self) -> Result<(), SessionError> {
         // Records first: a session is marked active only once its tmux
         // session exists, so the pane list taken next includes it.
-        let active: Vec<SessionRecord> = self
+        let runs: Vec<Run> = self
             .manager
             .list()?
             .into_iter()
-            .filter(|r| r.state == SessionState::Active)
+            .filter_map(|record| match record.state {
+                SessionState::Active { since, .. } => Some(Run { record, since }),
+                _ => None,
+            })
             .collect();
         let panes = self.manager.tmux().list_panes()?;
-        self.seen.retain(|id, _| active.iter().any(|r| r.id == *id));
-        if panes.is_empty() && !active.is_empty() {
-            return self.server_gone(active);
+        self.seen.retain(|id, seen| {
+            runs.iter()
+                .any(|run| run.record.id == *id && run.since == seen.since)
+        });
+        if panes.is_empty() && !runs.is_empty() {
+            self.seen.clear();
+            return self.manager.server_gone();
         }
-        let mut events = Vec::new();
-        for record in active {
-            let pane = panes.iter().find(|p| p.session == record.name.as_str());
-            if let Err(e) = self.look(&record, pane, &mut events) {
-                tracing::warn!("watching {}: {e}", record.name);
+        for run in &runs {
+            let pane = panes.iter().find(|p| p.session == run.record.name.as_str());
+            if let Err(e) = self.look(run, pane) {
+                tracing::warn!("watching {}: {e}", run.record.name);
             }
         }
-        Ok(events)
+        Ok(())
     }
 
-    fn server_gone(&mut self, active: Vec<SessionRecord>) -> Result<Vec<Event>, SessionError> {
-        let mut stopped = Vec::new();
-        for record in active {
-            // A session stopped by hand meanwhile is no longer active: skipped.
-            match self.manager.mark_exited(record.id, None) {
-                Ok(session) => stopped.push(session),
-                Err(e) => tracing::warn!("marking {} stopped: {e}", record.name),
-            }
-        }
-        self.seen.clear();
-        if stopped.is_empty() {
-            return Ok(Vec::new());
-        }
-        Ok(vec![Event::ServerGone { stopped }])
-    }
-
-    fn look(
-        &mut self,
-        record: &SessionRecord,
-        pane: Option<&PaneInfo>,
-        events: &mut Vec<Event>,
-    ) -> Result<(), SessionError> {
+    fn look(&mut self, run: &Run, pane: Option<&PaneInfo>) -> Result<(), SessionError> {
         let pane = match pane {
             Some(p) if !p.dead => p,
-            dead => return self.stopped(record, dead, events),
+            dead => return self.stopped(run, dead),
         };
-        let name = record.name.as_str();
-        let tmux = self.manager.tmux();
-        let seen = self.seen.entry(record.id).or_default();
+        let id = run.record.id;
+        let seen = self.seen.entry(id).or_insert_with(|| Seen::new(run.since));
         if !seen.stale(pane) {
             return Ok(());
         }
-        let now = chrono::Utc::now().timestamp();
-        let screen = match tmux.capture(name, 0) {
+        let now = Utc::now().timestamp();
+        let screen = match self.manager.tmux().capture(run.record.name.as_str(), 0) {
             Ok(screen) => screen,
             Err(e) => {
                 seen.failures += 1;
                 if seen.failures >= MAX_FAILURES {
-                    let error = format!("cannot read its screen: {e}");
-                    self.seen.remove(&record.id);
-                    let session = self.manager.mark_errored(record.id, &error)?;
-                    events.push(Event::Errored { session, error });
+                    self.seen.remove(&id);
+                    return self
+                        .manager
+                        .failed(id, format!("cannot read its screen: {e}"));
                 }
                 return Ok(());
             }
@@ -209,17 +175,11 @@ impl Watcher {
         seen.failures = 0;
         seen.read = Some((pane.activity, now));
         let hash = hash_of(&screen);
-        let first_look = seen.screen_hash.is_none();
         if seen.screen_hash == Some(hash) {
             return Ok(());
         }
         seen.screen_hash = Some(hash);
         let verdict = classify(&screen);
-        let was_open = seen.open;
-        let now_open = match &verdict {
-            Screen::Decision(d) => Some(d.fingerprint()),
-            _ => None,
-        };
         let turn_finished = match verdict {
             Screen::Working => {
                 seen.working = true;
@@ -228,33 +188,19 @@ impl Watcher {
             Screen::Idle => std::mem::take(&mut seen.working),
             _ => false,
         };
-        // The record as the events should carry it, updated as pending changes.
-        let mut session = record.clone();
-        if was_open != now_open {
-            seen.open = now_open;
-            if let Some(fingerprint) = was_open {
-                session = self.manager.set_pending(record.id, None)?;
-                events.push(Event::DecisionClosed {
-                    session: session.clone(),
-                    fingerprint,
-                    replaced: now_open.is_some(),
-                });
-            }
-            if let Screen::Decision(decision) = verdict {
-                session = self
-                    .manager
-                    .set_pending(record.id, Some(decision.clone()))?;
-                events.push(Event::DecisionOpened {
-                    session: session.clone(),
-                    decision,
-                });
-            }
-        } else if first_look && now_open.is_none() && record.pending.is_some() {
-            // Answered while tgmux was not watching.
-            session = self.manager.set_pending(record.id, None)?;
-        }
+        let prompt = match verdict {
+            Screen::Decision(prompt) => Some(prompt),
+            _ => None,
+        };
+        let changed =
+            run.pending().map(Decision::fingerprint) != prompt.as_ref().map(|p| p.fingerprint());
+        let session = if changed {
+            self.manager.screen_shows(id, run.since, prompt)?
+        } else {
+            run.record.clone()
+        };
         if turn_finished {
-            events.push(Event::TurnFinished {
+            self.manager.events().send(Event::TurnFinished {
                 session,
                 tail: last_lines(&screen, TAIL_LINES),
             });
@@ -265,15 +211,11 @@ impl Watcher {
     /// A session whose pane died or whose tmux session vanished. tmux marks a
     /// pane dead a moment before it knows the exit status, so an unknown
     /// status gets one more tick before it is reported as unknown.
-    fn stopped(
-        &mut self,
-        record: &SessionRecord,
-        pane: Option<&PaneInfo>,
-        events: &mut Vec<Event>,
-    ) -> Result<(), SessionError> {
+    fn stopped(&mut self, run: &Run, pane: Option<&PaneInfo>) -> Result<(), SessionError> {
+        let id = run.record.id;
         let exit_status = pane.and_then(|p| p.exit_status);
         if pane.is_some() && exit_status.is_none() {
-            let seen = self.seen.entry(record.id).or_default();
+            let seen = self.seen.entry(id).or_insert_with(|| Seen::new(run.since));
             if !seen.dead_unknown {
                 seen.dead_unknown = true;
                 return Ok(());
@@ -285,19 +227,13 @@ impl Watcher {
             Some(_) => self
                 .manager
                 .tmux()
-                .capture(record.name.as_str(), TAIL_LINES)
+                .capture(run.record.name.as_str(), TAIL_LINES)
                 .map(|s| last_lines(strip_dead_banner(&s), TAIL_LINES))
                 .unwrap_or_default(),
             None => String::new(),
         };
-        self.seen.remove(&record.id);
-        let session = self.manager.mark_exited(record.id, exit_status)?;
-        events.push(Event::Stopped {
-            session,
-            exit_status,
-            tail,
-        });
-        Ok(())
+        self.seen.remove(&id);
+        self.manager.exited(id, exit_status, tail)
     }
 }
 
@@ -312,7 +248,8 @@ mod tests {
     use std::sync::atomic::AtomicUsize;
 
     use super::*;
-    use crate::session::{Settings, Store};
+    use crate::session::testing;
+    use crate::session::{Ending, Gone};
     use crate::tmux::{FakeTmux, Key, NewSession, Tmux, TmuxError};
 
     /// Something done while the watcher lists panes, in the middle of a tick.
@@ -358,53 +295,41 @@ mod tests {
     }
 
     struct Fixture {
-        _dirs: (tempfile::TempDir, tempfile::TempDir),
-        tmux: Arc<Counting>,
-        manager: Arc<Manager>,
+        f: testing::Fixture<Counting>,
         watcher: Watcher,
         webapp: SessionId,
     }
 
     impl Fixture {
         fn new() -> Fixture {
-            let (data, root) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-            std::fs::create_dir(root.path().join("webapp")).unwrap();
-            let tmux = Arc::new(Counting {
+            let f = testing::Fixture::with(Counting {
                 fake: FakeTmux::new("test"),
                 captures: AtomicUsize::new(0),
                 on_list: Default::default(),
             });
-            let settings = Settings {
-                roots: vec![root.path().to_path_buf()],
-                agent: "claude".into(),
-                env: Vec::new(),
-            };
-            let store = Store::open(data.path()).unwrap();
-            let manager = Arc::new(Manager::new(tmux.clone(), store, settings));
-            let webapp = manager.create(Some("webapp"), None, None).unwrap().id;
+            let webapp = f.manager.create(Some("webapp"), None, None).unwrap().id;
             Fixture {
-                _dirs: (data, root),
-                tmux,
-                watcher: Watcher::new(Arc::clone(&manager)),
-                manager,
+                watcher: Watcher::new(Arc::clone(&f.manager)),
+                f,
                 webapp,
             }
         }
 
         fn screen(&self, text: &str) {
-            self.tmux.fake.set_screen("webapp", text);
+            self.f.tmux.fake.set_screen("webapp", text);
         }
 
         fn tick(&mut self) -> Vec<Event> {
-            self.watcher.tick().unwrap()
+            self.watcher.tick().unwrap();
+            self.f.events()
         }
 
         fn captures(&self) -> usize {
-            self.tmux.captures.load(Ordering::Relaxed)
+            self.f.tmux.captures.load(Ordering::Relaxed)
         }
 
         fn record(&self) -> SessionRecord {
-            self.manager.get(&self.webapp.to_string()).unwrap()
+            self.f.manager.get(self.webapp).unwrap()
         }
     }
 
@@ -426,31 +351,32 @@ mod tests {
         let [Event::DecisionOpened { session, decision }] = events.as_slice() else {
             panic!("{events:?}");
         };
-        assert_eq!(decision.question, "Do you want to proceed?");
-        assert_eq!(session.pending.as_ref(), Some(decision));
-        assert_eq!(f.record().pending.as_ref(), Some(decision), "written down");
-        let fingerprint = decision.fingerprint();
+        assert_eq!(decision.prompt.question, "Do you want to proceed?");
+        assert_eq!(decision.serial, 1);
+        assert_eq!(session.pending(), Some(decision));
+        assert_eq!(f.record().pending(), Some(decision), "written down");
+        let opened = decision.clone();
 
         assert_eq!(f.tick(), [], "the screen did not change");
         f.screen(&prompt("Writing the marker file, still"));
         assert_eq!(f.tick(), [], "changed above the prompt, same fingerprint");
-        assert!(f.record().pending.is_some());
+        assert!(f.record().pending().is_some());
 
         f.screen(IDLE);
         let events = f.tick();
         let [
             Event::DecisionClosed {
                 session,
-                fingerprint: closed,
-                replaced: false,
+                decision,
+                ending: Ending::InTerminal,
             },
         ] = events.as_slice()
         else {
             panic!("{events:?}");
         };
-        assert_eq!(*closed, fingerprint);
-        assert_eq!(session.pending, None);
-        assert_eq!(f.record().pending, None, "cleared");
+        assert_eq!(*decision, opened);
+        assert_eq!(session.pending(), None);
+        assert_eq!(f.record().pending(), None, "cleared");
         assert_eq!(f.tick(), []);
     }
 
@@ -459,15 +385,15 @@ mod tests {
         let mut f = Fixture::new();
         f.screen(&prompt("a"));
         let old = match f.tick().as_slice() {
-            [Event::DecisionOpened { decision, .. }] => decision.fingerprint(),
+            [Event::DecisionOpened { decision, .. }] => decision.clone(),
             other => panic!("{other:?}"),
         };
         f.screen(&prompt("a").replace("2. No", "2. No, and stop"));
         let events = f.tick();
         let [
             Event::DecisionClosed {
-                fingerprint,
-                replaced: true,
+                decision: closed,
+                ending: Ending::Replaced,
                 ..
             },
             Event::DecisionOpened { decision, .. },
@@ -475,9 +401,28 @@ mod tests {
         else {
             panic!("{events:?}");
         };
-        assert_eq!(*fingerprint, old);
-        assert_ne!(decision.fingerprint(), old);
-        assert_eq!(f.record().pending.as_ref(), Some(decision));
+        assert_eq!(*closed, old);
+        assert_eq!(decision.serial, 2);
+        assert_ne!(decision.fingerprint(), old.fingerprint());
+        assert_eq!(f.record().pending(), Some(decision));
+    }
+
+    #[test]
+    fn the_same_prompt_asked_again_is_a_new_decision() {
+        let mut f = Fixture::new();
+        f.screen(&prompt("a"));
+        f.tick();
+        f.screen(WORKING);
+        assert!(matches!(
+            f.tick().as_slice(),
+            [Event::DecisionClosed { .. }]
+        ));
+        f.screen(&prompt("a"));
+        let events = f.tick();
+        let [Event::DecisionOpened { decision, .. }] = events.as_slice() else {
+            panic!("{events:?}");
+        };
+        assert_eq!(decision.serial, 2, "same text, new instance");
     }
 
     #[test]
@@ -516,7 +461,7 @@ mod tests {
 
     #[test]
     fn output_in_the_second_of_the_capture_is_read_again() {
-        let mut seen = Seen::default();
+        let mut seen = Seen::new(Utc::now());
         let pane = |activity| PaneInfo {
             session: "webapp".into(),
             dead: false,
@@ -537,14 +482,19 @@ mod tests {
     }
 
     #[test]
-    fn an_exited_agent_is_stopped_with_its_status_and_last_lines() {
+    fn an_exited_agent_is_stopped_with_its_status_and_last_lines_and_its_decision_ends() {
         let mut f = Fixture::new();
-        f.screen("exiting with 3\n\n\nPane is dead (status 3, Tue Nov 24 06:15:37 2026)\n\n");
+        f.screen(&prompt("a"));
         f.tick();
-        f.tmux.fake.exit("webapp", Some(3));
+        f.screen("exiting with 3\n\n\nPane is dead (status 3, Tue Nov 24 06:15:37 2026)\n\n");
+        f.f.tmux.fake.exit("webapp", Some(3));
         let events = f.tick();
         let [
-            Event::Stopped {
+            Event::DecisionClosed {
+                ending: Ending::Gone(Gone::AgentExited),
+                ..
+            },
+            Event::Exited {
                 session,
                 exit_status,
                 tail,
@@ -556,10 +506,12 @@ mod tests {
         assert_eq!(*exit_status, Some(3));
         assert_eq!(tail, "exiting with 3", "without tmux's banner");
         assert_eq!(
-            (session.state, session.exit_status),
-            (SessionState::Stopped, Some(3))
+            session.state,
+            SessionState::Stopped {
+                exit_status: Some(3)
+            }
         );
-        assert_eq!(f.record().state, SessionState::Stopped);
+        assert_eq!(f.record().state, session.state);
         assert_eq!(f.tick(), [], "reported once");
     }
 
@@ -567,15 +519,15 @@ mod tests {
     fn an_unknown_exit_status_gets_one_more_tick() {
         let mut f = Fixture::new();
         f.tick();
-        f.tmux.fake.exit("webapp", None);
+        f.f.tmux.fake.exit("webapp", None);
         assert_eq!(f.tick(), [], "tmux may not know the status yet");
-        assert_eq!(f.record().state, SessionState::Active);
-        f.tmux.fake.exit("webapp", Some(0));
+        assert!(f.record().state.is_active());
+        f.f.tmux.fake.exit("webapp", Some(0));
         let events = f.tick();
         assert!(
             matches!(
                 events.as_slice(),
-                [Event::Stopped {
+                [Event::Exited {
                     exit_status: Some(0),
                     ..
                 }]
@@ -584,31 +536,34 @@ mod tests {
         );
 
         let mut f = Fixture::new();
-        f.tmux.fake.exit("webapp", None);
+        f.f.tmux.fake.exit("webapp", None);
         assert_eq!(f.tick(), []);
         let events = f.tick();
         assert!(
             matches!(
                 events.as_slice(),
-                [Event::Stopped {
+                [Event::Exited {
                     exit_status: None,
                     ..
                 }]
             ),
             "still unknown on the next tick: {events:?}"
         );
-        assert_eq!(f.record().exit_status, None);
+        assert_eq!(
+            f.record().state,
+            SessionState::Stopped { exit_status: None }
+        );
     }
 
     #[test]
     fn a_vanished_session_is_stopped_at_once() {
         let mut f = Fixture::new();
-        f.manager.create(Some("webapp"), None, None).unwrap();
+        f.f.manager.create(Some("webapp"), None, None).unwrap();
         f.tick();
-        f.tmux.fake.kill_session("webapp").unwrap();
+        f.f.tmux.fake.kill_session("webapp").unwrap();
         let events = f.tick();
         let [
-            Event::Stopped {
+            Event::Exited {
                 session,
                 exit_status: None,
                 tail,
@@ -623,16 +578,24 @@ mod tests {
     #[test]
     fn a_gone_server_stops_every_active_session() {
         let mut f = Fixture::new();
-        let other = f.manager.create(Some("webapp"), None, None).unwrap();
+        let other = f.f.manager.create(Some("webapp"), None, None).unwrap();
+        f.screen(&prompt("a"));
         f.tick();
-        f.tmux.fake.kill_server();
+        f.f.tmux.fake.kill_server();
         let events = f.tick();
-        let [Event::ServerGone { stopped }] = events.as_slice() else {
+        let [
+            Event::DecisionClosed {
+                ending: Ending::Gone(Gone::ServerGone),
+                ..
+            },
+            Event::ServerGone { stopped },
+        ] = events.as_slice()
+        else {
             panic!("{events:?}");
         };
         let ids: Vec<SessionId> = stopped.iter().map(|r| r.id).collect();
         assert_eq!(ids, [f.webapp, other.id]);
-        assert!(stopped.iter().all(|r| r.state == SessionState::Stopped));
+        assert!(stopped.iter().all(|r| !r.state.is_live()));
         assert_eq!(f.tick(), []);
     }
 
@@ -640,32 +603,67 @@ mod tests {
     fn a_session_stopped_by_hand_during_a_tick_is_not_reported() {
         let mut f = Fixture::new();
         f.tick();
-        let manager = Arc::clone(&f.manager);
-        *f.tmux.on_list.lock().unwrap() = Some(Box::new(move || {
-            manager.stop("webapp").unwrap();
+        let manager = Arc::clone(&f.f.manager);
+        let id = f.webapp;
+        *f.f.tmux.on_list.lock().unwrap() = Some(Box::new(move || {
+            manager.stop(id).unwrap();
         }));
         assert_eq!(f.tick(), [], "the server went with its last session");
-        assert_eq!(f.record().state, SessionState::Stopped);
+        assert!(!f.record().state.is_live());
         assert_eq!(f.tick(), []);
     }
 
     #[test]
-    fn after_a_restart_a_pending_decision_is_opened_again_and_a_gone_one_cleared() {
+    fn a_resumed_session_starts_with_no_memory() {
         let mut f = Fixture::new();
         f.screen(&prompt("a"));
         f.tick();
-        let mut restarted = Watcher::new(Arc::clone(&f.manager));
-        let events = restarted.tick().unwrap();
+        f.f.manager.stop(f.webapp).unwrap();
+        f.f.manager.resume(f.webapp).unwrap();
+        let events = f.f.events();
         assert!(
-            matches!(events.as_slice(), [Event::DecisionOpened { .. }]),
+            matches!(
+                events.as_slice(),
+                [Event::DecisionClosed {
+                    ending: Ending::Gone(Gone::Stopped),
+                    ..
+                }]
+            ),
             "{events:?}"
         );
-        assert_eq!(restarted.tick().unwrap(), []);
+        // The resumed agent draws the very same prompt.
+        f.screen(&prompt("a"));
+        let events = f.tick();
+        let [Event::DecisionOpened { decision, .. }] = events.as_slice() else {
+            panic!("the resumed agent's first prompt is pushed: {events:?}");
+        };
+        assert_eq!(decision.serial, 2);
+    }
+
+    #[test]
+    fn after_a_restart_an_open_decision_stays_and_a_gone_one_closes() {
+        let mut f = Fixture::new();
+        f.screen(&prompt("a"));
+        f.tick();
+        let mut restarted = Watcher::new(Arc::clone(&f.f.manager));
+        restarted.tick().unwrap();
+        assert_eq!(f.f.events(), [], "the same decision, still open");
+        assert_eq!(f.record().pending().map(|d| d.serial), Some(1));
 
         f.screen(IDLE);
-        assert!(f.record().pending.is_some());
-        let mut restarted = Watcher::new(Arc::clone(&f.manager));
-        assert_eq!(restarted.tick().unwrap(), []);
-        assert_eq!(f.record().pending, None, "answered while not watched");
+        let mut restarted = Watcher::new(Arc::clone(&f.f.manager));
+        restarted.tick().unwrap();
+        let events = f.f.events();
+        assert!(
+            matches!(
+                events.as_slice(),
+                [Event::DecisionClosed {
+                    ending: Ending::InTerminal,
+                    ..
+                }]
+            ),
+            "answered while not watched: {events:?}"
+        );
+        assert_eq!(f.record().pending(), None);
     }
 }

@@ -1,0 +1,315 @@
+//! Messages from the phone: one handler per command, plain text typed into
+//! the session it replies to, and the answers for strangers and groups.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use teloxide::prelude::*;
+use teloxide::types::{ChatId, InlineKeyboardButtonKind, InlineKeyboardMarkup};
+
+use super::auth::PairOutcome;
+use super::callback::Action;
+use super::command::{Command, CommandError, info};
+use super::html::Html;
+use super::notifier::broadcast;
+use super::{BotError, Ctx, HandlerResult, TgBot, render, send};
+use crate::config::UserId;
+use crate::session::{SessionId, SessionName, SessionRecord, name_taken};
+
+/// A reply to the phone: HTML text, maybe a keyboard, maybe a screen dump.
+pub(super) enum Reply {
+    Text(Html, Option<InlineKeyboardMarkup>),
+    Screen {
+        head: Html,
+        text: String,
+        file: String,
+        keyboard: Option<InlineKeyboardMarkup>,
+    },
+}
+
+impl Reply {
+    fn text(text: Html) -> Reply {
+        Reply::Text(text, None)
+    }
+
+    fn with_keyboard((text, keyboard): (Html, InlineKeyboardMarkup)) -> Reply {
+        Reply::Text(text, Some(keyboard))
+    }
+
+    pub(super) fn error(e: &BotError) -> Reply {
+        Reply::text(render::error(&e.to_string()))
+    }
+
+    pub(super) async fn deliver(
+        self,
+        bot: &TgBot,
+        chat: ChatId,
+    ) -> Result<(), teloxide::RequestError> {
+        match self {
+            Reply::Text(text, keyboard) => send::html(bot, chat, &text, keyboard).await.map(drop),
+            Reply::Screen {
+                head,
+                text,
+                file,
+                keyboard,
+            } => send::screen(bot, chat, &head, &text, &file, keyboard)
+                .await
+                .map(drop),
+        }
+    }
+}
+
+/// A message from an allowed user in a private chat.
+pub(super) async fn message(bot: TgBot, ctx: Arc<Ctx>, msg: Message) -> HandlerResult {
+    let text = msg.text().unwrap_or_default();
+    let reply = match Command::parse(text, &ctx.bot_username) {
+        Some(Ok(command)) => run(&bot, &ctx, msg.chat.id, command).await,
+        Some(Err(CommandError::Unknown(word))) => Reply::text(render::unknown_command(&word)),
+        Some(Err(CommandError::Usage { command, problem })) => {
+            Reply::text(render::usage(command, &problem))
+        }
+        None => plain_text(&ctx, &msg, text).await,
+    };
+    reply.deliver(&bot, msg.chat.id).await?;
+    Ok(())
+}
+
+/// Someone not allowed: `/start` learns the bot is private and their id,
+/// `/pair` may add them with the terminal's code; nothing else happens, and
+/// nothing at all in groups.
+pub(super) async fn stranger(bot: TgBot, ctx: Arc<Ctx>, msg: Message) -> HandlerResult {
+    let Some(from) = msg.from.as_ref() else {
+        return Ok(());
+    };
+    let user = UserId(from.id.0);
+    tracing::warn!("refused a message from user {user} ({})", from.full_name());
+    if !msg.chat.is_private() {
+        return Ok(());
+    }
+    let text = match Command::parse(msg.text().unwrap_or_default(), &ctx.bot_username) {
+        Some(Ok(Command::Start)) => render::private_bot(user.0),
+        Some(Ok(Command::Pair { code })) => match ctx.auth.pair(user, &code) {
+            Ok(PairOutcome::Paired) => {
+                tracing::info!("user {user} ({}) paired", from.full_name());
+                render::paired(ctx.socket())
+            }
+            Ok(PairOutcome::Refused { reply: true }) => render::wrong_pairing_code(),
+            Ok(PairOutcome::Refused { reply: false } | PairOutcome::AlreadyAllowed) => {
+                return Ok(());
+            }
+            Err(e) => {
+                tracing::error!("pairing user {user}: {e}");
+                return Ok(());
+            }
+        },
+        _ => return Ok(()),
+    };
+    send::html(&bot, msg.chat.id, &text, None).await?;
+    Ok(())
+}
+
+/// An allowed user's message in a group: commands get one line saying where
+/// tgmux talks; nothing of any session is shown there.
+pub(super) async fn group(bot: TgBot, ctx: Arc<Ctx>, msg: Message) -> HandlerResult {
+    let text = msg.text().unwrap_or_default();
+    if Command::parse(text, &ctx.bot_username).is_some() {
+        send::html(&bot, msg.chat.id, &render::private_chats_only(), None).await?;
+    }
+    Ok(())
+}
+
+async fn run(bot: &TgBot, ctx: &Ctx, chat: ChatId, command: Command) -> Reply {
+    let result = match command {
+        Command::Start | Command::Help => Ok(Reply::text(render::help(ctx.socket()))),
+        Command::Pair { .. } => Ok(Reply::text(Html::raw(
+            "You are already allowed to use this bot.",
+        ))),
+        Command::New { folder, task } => new(bot, ctx, chat, folder, task).await,
+        Command::Ls { all } => list(ctx, all).await,
+        Command::Peek { name, lines } => peek(ctx, name, lines).await,
+        Command::Send(args) => send_text(ctx, &args).await,
+        Command::Stop { name } => state_change(ctx, &name, |m, id| m.stop(id)).await,
+        Command::Resume { name } => state_change(ctx, &name, |m, id| m.resume(id)).await,
+        Command::Rm { name } => {
+            let home = ctx.home.clone();
+            ctx.run(move |m| m.find(&name))
+                .await
+                .map(|r| Reply::with_keyboard(render::confirm_remove(&r, home.as_deref())))
+        }
+    };
+    result.unwrap_or_else(|e| Reply::error(&e))
+}
+
+async fn new(
+    bot: &TgBot,
+    ctx: &Ctx,
+    chat: ChatId,
+    folder: Option<String>,
+    task: Option<String>,
+) -> Result<Reply, BotError> {
+    let record = ctx
+        .run(move |m| m.create(folder.as_deref(), task.as_deref(), None))
+        .await?;
+    let text = render::started(&record, ctx.socket(), ctx.home.as_deref());
+    let message = (text, render::session_keyboard(&record));
+    // Everyone else allowed hears about it too.
+    broadcast(bot, ctx, message.clone(), Some(chat)).await;
+    Ok(Reply::with_keyboard(message))
+}
+
+pub(super) async fn list(ctx: &Ctx, all: bool) -> Result<Reply, BotError> {
+    let records = ctx.run(|m| m.list()).await?;
+    let page = render::list(&records, all, 0, Utc::now(), ctx.home.as_deref());
+    Ok(Reply::with_keyboard(page))
+}
+
+async fn peek(ctx: &Ctx, name: Option<String>, lines: usize) -> Result<Reply, BotError> {
+    let record = match name {
+        Some(name) => ctx.run(move |m| m.find(&name)).await?,
+        None => match only_active(ctx).await? {
+            Some(record) => record,
+            None => {
+                return Ok(Reply::text(render::usage(
+                    info("peek"),
+                    "several sessions (or none) are active: name one",
+                )));
+            }
+        },
+    };
+    peek_reply(ctx, record.id, lines).await
+}
+
+pub(super) async fn peek_reply(ctx: &Ctx, id: SessionId, lines: usize) -> Result<Reply, BotError> {
+    let (record, text) = ctx.run(move |m| m.capture(id, lines)).await?;
+    Ok(Reply::Screen {
+        head: render::peek_head(&record, ctx.socket()),
+        text,
+        file: format!("{}.txt", record.name),
+        keyboard: Some(render::session_keyboard(&record)),
+    })
+}
+
+/// The only active session, when there is exactly one.
+async fn only_active(ctx: &Ctx) -> Result<Option<SessionRecord>, BotError> {
+    let records = ctx.run(|m| m.list()).await?;
+    let mut active = records.into_iter().filter(|r| r.state.is_active());
+    Ok(match (active.next(), active.next()) {
+        (Some(one), None) => Some(one),
+        _ => None,
+    })
+}
+
+/// `/send NAME text`, or `/send text` when one session is active and the
+/// first word names no session.
+async fn send_text(ctx: &Ctx, args: &str) -> Result<Reply, BotError> {
+    let records = ctx.run(|m| m.list()).await?;
+    let end = args.find(char::is_whitespace).unwrap_or(args.len());
+    let (first, rest) = args.split_at(end);
+    let rest = rest
+        .strip_prefix(|c: char| c.is_whitespace())
+        .unwrap_or(rest);
+    let active: Vec<&SessionRecord> = records.iter().filter(|r| r.state.is_active()).collect();
+    let (id, text) = match active.as_slice() {
+        [only] if !name_taken(&records, first) => (only.id, args.to_owned()),
+        _ if rest.is_empty() => {
+            return Ok(Reply::text(render::error(
+                "several sessions are active: /send NAME text",
+            )));
+        }
+        _ => {
+            let first = first.to_owned();
+            let record = ctx.run(move |m| m.find(&first)).await?;
+            (record.id, rest.to_owned())
+        }
+    };
+    type_into(ctx, id, text).await
+}
+
+async fn type_into(ctx: &Ctx, id: SessionId, text: String) -> Result<Reply, BotError> {
+    let record = ctx.run(move |m| m.send_text(id, &text)).await?;
+    Ok(Reply::text(render::typed_into(&record)))
+}
+
+/// Text that is not a command: typed into the session the replied-to
+/// message is about.
+async fn plain_text(ctx: &Ctx, msg: &Message, text: &str) -> Reply {
+    if text.is_empty() {
+        return Reply::text(Html::raw(
+            "I only understand text: send /help for the commands.",
+        ));
+    }
+    let Some(original) = msg.reply_to_message() else {
+        return Reply::text(Html::raw(
+            "Send /help for the commands, or reply to a message about a session to type into it.",
+        ));
+    };
+    let target = match session_of(original) {
+        Some(About::Id(id)) => Ok(id),
+        Some(About::Name(name)) => ctx.run(move |m| m.find(name.as_str())).await.map(|r| r.id),
+        None => {
+            return Reply::text(Html::raw(
+                "That message is not about one session; use /send NAME text.",
+            ));
+        }
+    };
+    let typed = match target {
+        Ok(id) => type_into(ctx, id, text.to_owned()).await,
+        Err(e) => Err(e),
+    };
+    typed.unwrap_or_else(|e| Reply::error(&e))
+}
+
+/// Which session a message of ours is about.
+enum About {
+    Id(SessionId),
+    Name(SessionName),
+}
+
+/// The session a bot message is about: the one its buttons act on, or, for
+/// a message without buttons, the name every such message starts with after
+/// its emoji. A message whose buttons act on several sessions (`/ls`) is
+/// about none.
+fn session_of(message: &Message) -> Option<About> {
+    let mut ids: Vec<SessionId> = message
+        .reply_markup()
+        .into_iter()
+        .flat_map(|kb| kb.inline_keyboard.iter().flatten())
+        .filter_map(|button| match &button.kind {
+            InlineKeyboardButtonKind::CallbackData(data) => Action::decode(data).ok()?.session(),
+            _ => None,
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    match ids.as_slice() {
+        [one] => return Some(About::Id(*one)),
+        [_, _, ..] => return None,
+        [] => {}
+    }
+    let text = message.text().or(message.caption())?;
+    let mut words = text.lines().next()?.split_whitespace();
+    words.next()?;
+    let name = words.next()?.trim_end_matches(':');
+    SessionName::parse(name).ok().map(About::Name)
+}
+
+async fn state_change(
+    ctx: &Ctx,
+    name: &str,
+    op: fn(
+        &crate::session::Manager,
+        SessionId,
+    ) -> Result<SessionRecord, crate::session::SessionError>,
+) -> Result<Reply, BotError> {
+    let name = name.to_owned();
+    let record = ctx.run(move |m| op(m, m.find(&name)?.id)).await?;
+    Ok(state_reply(ctx, &record))
+}
+
+/// The session's state after a stop, resume or remove, with its buttons.
+pub(super) fn state_reply(ctx: &Ctx, record: &SessionRecord) -> Reply {
+    let text = render::state_change(record, ctx.socket());
+    let keyboard = (record.state != crate::session::SessionState::Removed)
+        .then(|| render::session_keyboard(record));
+    Reply::Text(text, keyboard)
+}

@@ -1,0 +1,198 @@
+//! Button taps: one handler per action. Session work happens in the session
+//! layer; a tap here only calls it and says how it went.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use teloxide::prelude::*;
+use teloxide::types::{ChatId, MaybeInaccessibleMessage, MessageId};
+
+use super::callback::Action;
+use super::command::PEEK_DEFAULT;
+use super::commands::{peek_reply, state_reply};
+use super::{BotError, Ctx, HandlerResult, TgBot, render, send};
+use crate::config::UserId;
+use crate::session::AnswerOutcome;
+
+/// A tap by someone not allowed: acknowledged, nothing done.
+pub(super) async fn stranger(bot: TgBot, query: CallbackQuery) -> HandlerResult {
+    let user = UserId(query.from.id.0);
+    tracing::warn!(
+        "refused a button tap from user {user} ({})",
+        query.from.full_name()
+    );
+    send::retrying("answerCallbackQuery", || {
+        bot.answer_callback_query(query.id.clone()).send()
+    })
+    .await?;
+    Ok(())
+}
+
+/// A tap by an allowed user: done, then answered with a short toast (an
+/// alert when it could not be done).
+pub(super) async fn tap(bot: TgBot, ctx: Arc<Ctx>, query: CallbackQuery) -> HandlerResult {
+    let action = Action::decode(query.data.as_deref().unwrap_or_default());
+    let place = query
+        .message
+        .as_ref()
+        .filter(|m| m.chat().is_private())
+        .map(|m| (m.chat().id, m.id()));
+    let (answer, alert) = match (action, place) {
+        (Err(e), _) => (e.to_string(), true),
+        (Ok(_), None) => (
+            "Use the buttons in your private chat with the bot.".to_owned(),
+            true,
+        ),
+        (Ok(action), Some((chat, message))) => {
+            let tap = Tap {
+                bot: &bot,
+                ctx: &ctx,
+                chat,
+                message,
+                who: query.from.full_name(),
+                original: query.message.as_ref(),
+            };
+            match tap.act(action).await {
+                Ok(text) => (text, false),
+                Err(e) => (e.to_string(), true),
+            }
+        }
+    };
+    send::retrying("answerCallbackQuery", || {
+        bot.answer_callback_query(query.id.clone())
+            .text(render::truncate(&answer, render::MAX_TOAST))
+            .show_alert(alert)
+            .send()
+    })
+    .await?;
+    Ok(())
+}
+
+/// One button tap by an allowed user, on a message in a private chat.
+struct Tap<'a> {
+    bot: &'a TgBot,
+    ctx: &'a Ctx,
+    chat: ChatId,
+    message: MessageId,
+    who: String,
+    original: Option<&'a MaybeInaccessibleMessage>,
+}
+
+impl Tap<'_> {
+    /// Does what the button says; the text is the tap's short answer.
+    async fn act(&self, action: Action) -> Result<String, BotError> {
+        let ctx = self.ctx;
+        match action {
+            Action::Peek(id) => {
+                let reply = peek_reply(ctx, id, PEEK_DEFAULT).await?;
+                reply.deliver(self.bot, self.chat).await?;
+                Ok(String::new())
+            }
+            Action::Stop(id) => self.state_change(ctx.run(move |m| m.stop(id)).await?).await,
+            Action::Resume(id) => {
+                self.state_change(ctx.run(move |m| m.resume(id)).await?)
+                    .await
+            }
+            Action::Remove(id) => {
+                let record = ctx.run(move |m| m.get(id)).await?;
+                let (text, keyboard) = render::confirm_remove(&record, ctx.home.as_deref());
+                send::html(self.bot, self.chat, &text, Some(keyboard)).await?;
+                Ok(String::new())
+            }
+            Action::RemoveConfirmed(id) => {
+                let record = ctx.run(move |m| m.remove(id)).await?;
+                let text = render::state_change(&record, ctx.socket());
+                self.edit(&text).await;
+                Ok(format!("Removed {}", record.name))
+            }
+            Action::RemoveCancelled(id) => {
+                let record = ctx.run(move |m| m.get(id)).await?;
+                self.edit(&render::kept(&record)).await;
+                Ok("Kept".to_owned())
+            }
+            Action::List { page, all } => {
+                let records = ctx.run(|m| m.list()).await?;
+                let (text, keyboard) = render::list(
+                    &records,
+                    all,
+                    usize::from(page),
+                    Utc::now(),
+                    ctx.home.as_deref(),
+                );
+                send::edit(self.bot, self.chat, self.message, &text, Some(keyboard)).await?;
+                Ok(String::new())
+            }
+            Action::Answer {
+                session,
+                serial,
+                fingerprint,
+                option,
+            } => {
+                let who = self.who.clone();
+                let outcome = ctx
+                    .run(move |m| m.answer(session, serial, fingerprint, usize::from(option), &who))
+                    .await?;
+                self.answered(outcome).await
+            }
+        }
+    }
+
+    /// Says how the tap went, and leaves the tapped message without live
+    /// buttons whatever the outcome (the notifier edits the decision's other
+    /// messages; a tapped message an earlier run did not record is edited here).
+    async fn answered(&self, outcome: AnswerOutcome) -> Result<String, BotError> {
+        match outcome {
+            AnswerOutcome::Sent {
+                session,
+                decision,
+                tapped,
+                asks_reply,
+            } => {
+                self.edit(&render::tapped(&session, &decision, &tapped))
+                    .await;
+                if asks_reply {
+                    let prompt = render::ask_reply(&session);
+                    send::ask_reply(self.bot, self.chat, &prompt).await?;
+                }
+                Ok(format!("Sent: {}", tapped.option))
+            }
+            AnswerOutcome::AlreadyAnswered {
+                session,
+                decision,
+                tapped,
+            } => {
+                self.edit(&render::tapped(&session, &decision, &tapped))
+                    .await;
+                Ok(format!(
+                    "Already answered: {}, by {}",
+                    tapped.option, tapped.by
+                ))
+            }
+            AnswerOutcome::NotOpen => {
+                let original = self
+                    .original
+                    .and_then(|m| m.regular_message())
+                    .and_then(|m| m.text());
+                self.edit(&render::no_longer_open(original)).await;
+                Ok("This prompt is no longer open; nothing was sent.".to_owned())
+            }
+        }
+    }
+
+    async fn state_change(
+        &self,
+        record: crate::session::SessionRecord,
+    ) -> Result<String, BotError> {
+        state_reply(self.ctx, &record)
+            .deliver(self.bot, self.chat)
+            .await?;
+        Ok(format!("{} is {}", record.name, record.state))
+    }
+
+    /// Replaces the tapped message's text and takes its buttons off.
+    async fn edit(&self, text: &super::Html) {
+        if let Err(e) = send::edit(self.bot, self.chat, self.message, text, None).await {
+            tracing::warn!("could not edit the tapped message: {e}");
+        }
+    }
+}
