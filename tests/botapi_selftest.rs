@@ -1,7 +1,16 @@
-//! Proves the loopback Bot API server (tests/support/botapi.rs) is what
+//! Proves the loopback Bot API server (tests/support/botapi/) is what
 //! teloxide expects: a real `teloxide::Bot` and `Dispatcher` talk to it.
 
 mod support;
+
+#[path = "botapi_selftest/chats.rs"]
+mod chats;
+#[path = "botapi_selftest/faults.rs"]
+mod faults;
+#[path = "botapi_selftest/files.rs"]
+mod files;
+#[path = "botapi_selftest/polls.rs"]
+mod polls;
 
 use std::time::{Duration, Instant};
 
@@ -30,8 +39,9 @@ fn keyboard(buttons: &[(&str, &str)]) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new([row.collect::<Vec<_>>()])
 }
 
-/// Posts `{}` to `path` over a bare TCP connection; returns the status and JSON body.
-async fn raw_post(api: &BotApi, path: &str) -> (u16, Value) {
+/// Posts `{}` to `path` over a bare TCP connection; returns the status and
+/// body text, or `None` if the server dropped the connection.
+async fn raw_request(api: &BotApi, path: &str) -> Option<(u16, String)> {
     let addr = api
         .url()
         .trim_start_matches("http://")
@@ -44,10 +54,16 @@ async fn raw_post(api: &BotApi, path: &str) -> (u16, Value) {
     );
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let status = response[9..12].parse().unwrap();
+    stream.read_to_string(&mut response).await.ok()?;
+    let status = response.get(9..12)?.parse().unwrap();
     let body = response.split_once("\r\n\r\n").unwrap().1;
-    (status, serde_json::from_str(body).unwrap())
+    Some((status, body.to_owned()))
+}
+
+/// Posts `{}` to `path`; returns the status and JSON body.
+async fn raw_post(api: &BotApi, path: &str) -> (u16, Value) {
+    let (status, body) = raw_request(api, path).await.expect("a response");
+    (status, serde_json::from_str(&body).unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread")]
