@@ -63,6 +63,11 @@ pub enum AppError {
     Unreachable { url: String, error: String },
     #[error("could not set up signal handling: {0}")]
     Signals(std::io::Error),
+    #[error("{}: {source}; tgmux needs to write its data folder", .path.display())]
+    DataDir {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// The session manager over the store and the dedicated tmux server.
@@ -124,32 +129,29 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     tracing::info!("connected as @{username}");
     set_commands(&bot).await;
 
-    let ctx = Arc::new(Ctx::new(
+    let ctx = Ctx::new(
         Arc::clone(&manager),
         Arc::clone(&auth),
         username,
         config.home.clone(),
         &config.data_dir,
-    ));
+    )
+    .map_err(|e| data_dir_error(&config, e))?;
+    let ctx = Arc::new(ctx);
+    let journal =
+        telegram::Journal::open(&config.data_dir).map_err(|e| data_dir_error(&config, e))?;
     let hello = render::startup(&report, manager.tmux().socket());
-    telegram::notifier::broadcast(&bot, &ctx, (hello, Default::default()), None).await;
+    telegram::notifier::broadcast(&ctx, (hello, Default::default()), None);
 
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = {
         let (manager, stop) = (Arc::clone(&manager), Arc::clone(&stop));
         std::thread::spawn(move || Watcher::new(manager).run(WATCH_INTERVAL, stop))
     };
-    let notifier = tokio::spawn(telegram::notifier::run(
-        bot.clone(),
-        Arc::clone(&ctx),
-        events_rx,
-    ));
+    let notifier = tokio::spawn(telegram::notifier::run(Arc::clone(&ctx), events_rx));
+    let outbox = tokio::spawn(telegram::deliver(bot.clone(), Arc::clone(&ctx)));
 
-    let mut dispatcher = Dispatcher::builder(bot, telegram::schema())
-        .dependencies(dptree::deps![ctx])
-        .default_handler(|_| async {})
-        .build();
-    let shutdown = dispatcher.shutdown_token();
+    let (stop_polling, stopped) = tokio::sync::watch::channel(false);
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(AppError::Signals)?;
     tokio::spawn(async move {
@@ -157,18 +159,28 @@ pub async fn run(config: Config) -> Result<(), AppError> {
             _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: shutting down"),
             _ = sigterm.recv() => tracing::info!("SIGTERM: shutting down"),
         }
-        // Shutdown fails only when the dispatcher is not running yet or already stopping.
-        while let Err(_idle) = shutdown.shutdown() {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let _ = stop_polling.send(true);
     });
-    dispatcher.dispatch().await;
+    let polled = telegram::receive(bot, Arc::clone(&ctx), journal, stopped).await;
 
     stop.store(true, Ordering::Relaxed);
     let _ = tokio::task::spawn_blocking(move || watcher.join()).await;
     notifier.abort();
+    outbox.abort();
+    let waiting = ctx.waiting();
+    if waiting > 0 {
+        tracing::info!("{waiting} messages wait in the outbox for the next start");
+    }
+    polled.map_err(|e| data_dir_error(&config, e))?;
     tracing::info!("stopped");
     Ok(())
+}
+
+fn data_dir_error(config: &Config, source: std::io::Error) -> AppError {
+    AppError::DataDir {
+        path: config.data_dir.clone(),
+        source,
+    }
 }
 
 /// Fills the phone's command menu from the same table `/help` uses.

@@ -50,14 +50,14 @@ fn ls_prints_the_store_as_a_table() {
                 None,
                 "claude".into(),
             );
-            web.activate().unwrap();
+            web.activate(None).unwrap();
             let mut api = SessionRecord::new(
                 SessionName::parse("api").unwrap(),
                 "/srv/api".into(),
                 None,
                 "aider".into(),
             );
-            api.activate().unwrap();
+            api.activate(None).unwrap();
             api.stop(Some(3)).unwrap();
             let mut old = SessionRecord::new(
                 SessionName::parse("old").unwrap(),
@@ -65,7 +65,7 @@ fn ls_prints_the_store_as_a_table() {
                 None,
                 "sh".into(),
             );
-            old.activate().unwrap();
+            old.activate(None).unwrap();
             old.stop(None).unwrap();
             old.remove().unwrap();
             records.extend([web, api, old]);

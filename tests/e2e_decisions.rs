@@ -210,8 +210,10 @@ async fn a_tap_answers_the_prompt_and_the_message_says_so() {
     rig.wait_for_answers("the agent's answer", |log| !log.is_empty())
         .await;
     assert_eq!(rig.answers(), "chose a 2\n");
-    let edited = rig.api.message(d.message_id).unwrap();
-    assert!(edited.buttons().is_empty(), "{:?}", edited.buttons());
+    let edited = rig
+        .api
+        .wait_for_edit(d.message_id, WAIT, |m| m.buttons().is_empty())
+        .await;
     assert!(
         edited.visible.contains("Do you want to proceed?")
             && edited.visible.contains("→ Yes, and don't ask again")
@@ -289,7 +291,10 @@ async fn two_quick_taps_give_one_answer() {
     // A second `2` would show at the start of the next line typed.
     let log = rig.typed_line_arrives_alone().await;
     assert_eq!(log, "chose a 2\nline end\n");
-    let edited = rig.api.message(d.message_id).unwrap();
+    let edited = rig
+        .api
+        .wait_for_edit(d.message_id, WAIT, |m| m.buttons().is_empty())
+        .await;
     assert!(
         edited.visible.contains("by User1111"),
         "a late tap must not undo the answer: {}",

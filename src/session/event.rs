@@ -36,6 +36,9 @@ pub enum Event {
         exit_status: Option<i32>,
         tail: String,
     },
+    /// The agent has not been ready for its first task for a while; the task
+    /// waits, and is typed when it is.
+    TaskWaits { session: SessionRecord },
     /// Watching the session failed repeatedly.
     Errored {
         session: SessionRecord,

@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 
-use super::agent::launch;
 use super::{
     AddressError, Decision, Ending, Event, Events, Gone, Move, SessionError, SessionId,
     SessionName, SessionRecord, SessionState, Store, Tapped, name_taken, resolve, slug_for_folder,
@@ -180,24 +179,19 @@ impl Manager {
         self.start(&record, task.as_deref())
     }
 
-    /// Runs the agent of a starting record in a new tmux session.
+    /// Runs the agent of a starting record in a new tmux session. The task
+    /// is not given on the command line: it is typed once the agent shows it
+    /// is ready for input (see [`Manager::deliver_task`]), whole, as a paste.
     fn start(&self, record: &SessionRecord, task: Option<&str>) -> Result<SessionRecord> {
-        let launch = launch(&record.agent, task);
         let spec = NewSession {
             name: record.name.clone(),
             folder: record.folder.clone(),
-            command: launch.command,
+            command: record.agent.clone(),
             env: self.settings.env.clone(),
         };
-        let started = self
-            .tmux
-            .new_session(&spec)
-            .and_then(|()| match launch.type_after_start {
-                Some(text) => self.type_line(record.name.as_str(), &text),
-                None => Ok(()),
-            });
-        match started {
-            Ok(()) => self.update(record.id, |r| Ok(r.activate()?)),
+        let task = task.map(str::to_owned);
+        match self.tmux.new_session(&spec) {
+            Ok(()) => self.update(record.id, |r| Ok(r.activate(task)?)),
             Err(e) => {
                 let error = e.to_string();
                 self.update(record.id, |r| Ok(r.fail(error).map(drop)?))?;
@@ -393,6 +387,7 @@ impl Manager {
             let SessionState::Active {
                 since: run,
                 pending,
+                ..
             } = &mut record.state
             else {
                 return Ok((record.clone(), Vec::new()));
@@ -439,6 +434,37 @@ impl Manager {
         })?;
         events.into_iter().for_each(|e| self.events.send(e));
         Ok(session)
+    }
+
+    /// Types the first task of run `since`, now that its agent is ready for
+    /// input; nothing when it has none or was resumed meanwhile. The task is
+    /// taken off the record first and put back if it cannot be typed, so it
+    /// is typed once.
+    pub fn deliver_task(&self, id: SessionId, since: DateTime<Utc>) -> Result<()> {
+        let take = |put_back: Option<String>| {
+            self.store.update(|records| {
+                let record = find_mut(records, id)?;
+                match &mut record.state {
+                    SessionState::Active {
+                        since: run, task, ..
+                    } if *run == since => Ok::<_, SessionError>(match put_back {
+                        Some(text) => task.replace(text),
+                        None => task.take(),
+                    }),
+                    _ => Ok(None),
+                }
+            })
+        };
+        let Some(text) = take(None)? else {
+            return Ok(());
+        };
+        let name = self.get(id)?.name;
+        if let Err(e) = self.type_line(name.as_str(), &text) {
+            take(Some(text))?;
+            return Err(e.into());
+        }
+        tracing::info!("typed the first task into {name}");
+        Ok(())
     }
 
     /// Records that the agent exited (or its tmux session vanished); says so
@@ -528,7 +554,7 @@ impl Manager {
                 match pane {
                     Some(p) if !p.dead => {
                         if !record.state.is_active() {
-                            record.activate()?;
+                            record.activate(None)?;
                         }
                         report.live.push(record.name.clone());
                     }
@@ -583,7 +609,7 @@ impl Manager {
         if pane.dead {
             record.stop(pane.exit_status)?;
         } else {
-            record.activate()?;
+            record.activate(None)?;
         }
         Ok(record)
     }
@@ -660,41 +686,73 @@ mod tests {
     }
 
     #[test]
-    fn create_starts_the_agent_with_its_task() {
+    fn create_starts_the_agent_and_keeps_its_task_until_it_is_ready() {
         let f = fixture();
         let r = f
             .manager
             .create(Some("webapp"), Some("fix the 'bug'"), None)
             .unwrap();
-        assert!(r.state.is_active());
         assert_eq!(r.name.as_str(), "webapp");
+        assert!(
+            matches!(&r.state, SessionState::Active { task: Some(t), .. } if t == "fix the 'bug'"),
+            "{:?}",
+            r.state
+        );
         assert_eq!(
             r.folder,
             f.root.path().join("webapp").canonicalize().unwrap()
         );
         let spec = f.tmux.spec("webapp").unwrap();
-        assert_eq!(spec.command, r"claude 'fix the '\''bug'\'''");
+        assert_eq!(spec.command, "claude", "never on the command line");
         assert_eq!(spec.folder, r.folder);
         assert_eq!(spec.env, vec![("A".to_owned(), "1".to_owned())]);
+        assert_eq!(
+            f.tmux.inputs("webapp"),
+            [],
+            "nothing typed before it is ready"
+        );
         let again = f.manager.create(Some("webapp"), None, None).unwrap();
         assert_eq!(again.name.as_str(), "webapp-2");
         assert_eq!(f.manager.list().unwrap().len(), 2);
     }
 
     #[test]
-    fn agents_without_a_prompt_argument_get_the_task_typed() {
+    fn the_task_is_typed_once_whole_and_only_in_its_run() {
         let f = fixture();
-        f.manager
-            .create(Some("webapp"), Some("add tests"), Some("aider --yes"))
+        let task = "é".repeat(5000) + " end";
+        let r = f
+            .manager
+            .create(Some("webapp"), Some(&task), Some("aider --yes"))
             .unwrap();
-        assert_eq!(f.tmux.spec("webapp").unwrap().command, "aider --yes");
+        f.manager.deliver_task(r.id, Utc::now()).unwrap();
+        assert_eq!(f.tmux.inputs("webapp"), [], "another run's reading");
+        f.manager.deliver_task(r.id, run_of(&r)).unwrap();
+        f.manager.deliver_task(r.id, run_of(&r)).unwrap();
         assert_eq!(
             f.tmux.inputs("webapp"),
-            vec![
-                FakeInput::Text("add tests".into()),
-                FakeInput::Keys(vec![Key::Enter])
-            ]
+            vec![FakeInput::Text(task), FakeInput::Keys(vec![Key::Enter])]
         );
+        assert!(matches!(
+            f.manager.get(r.id).unwrap().state,
+            SessionState::Active { task: None, .. }
+        ));
+    }
+
+    #[test]
+    fn a_task_that_cannot_be_typed_is_kept() {
+        let f = fixture();
+        let r = f.manager.create(Some("webapp"), Some("go"), None).unwrap();
+        f.tmux.fail_next(
+            "send_text",
+            TmuxError::PaneDead {
+                name: "webapp".into(),
+            },
+        );
+        assert!(f.manager.deliver_task(r.id, run_of(&r)).is_err());
+        assert!(matches!(
+            &f.manager.get(r.id).unwrap().state,
+            SessionState::Active { task: Some(t), .. } if t == "go"
+        ));
     }
 
     #[test]

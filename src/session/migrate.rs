@@ -68,6 +68,7 @@ impl From<RecordV1> for SessionRecord {
             StateV1::Active => SessionState::Active {
                 since: v1.last_activity,
                 pending,
+                task: None,
             },
             StateV1::Stopped => SessionState::Stopped {
                 exit_status: v1.exit_status,

@@ -15,7 +15,7 @@ pub mod store;
 pub(crate) mod testing;
 
 pub use crate::tmux::{MAX_NAME_LEN, NameError, SessionName};
-pub use agent::{Launch, launch, program_name, shell_quote};
+pub use agent::program_name;
 pub use decision::{Decision, Ending, Gone, Tapped};
 pub use error::SessionError;
 pub use event::{Event, Events};

@@ -17,10 +17,13 @@ pub enum SessionState {
     Starting,
     /// The agent runs in a live pane. `since` tells one run from the next, so
     /// nothing remembered of a run outlives it; `pending` is the decision the
-    /// agent waits on, the one stored truth about it.
+    /// agent waits on, the one stored truth about it; `task` is a first task
+    /// still to be typed, once the agent is ready for input.
     Active {
         since: DateTime<Utc>,
         pending: Option<Decision>,
+        #[serde(default)]
+        task: Option<String>,
     },
     /// No live agent; the folder is kept and the session can be resumed.
     /// `exit_status` when the agent exited and tmux knew its status.
@@ -176,12 +179,13 @@ impl SessionRecord {
         self.set(Move::Resume, SessionState::Starting).map(drop)
     }
 
-    /// Its agent runs: a new run, with no decision open.
-    pub fn activate(&mut self) -> Result<(), TransitionError> {
-        let since = Utc::now();
+    /// Its agent runs: a new run, with no decision open, and `task` to type
+    /// once the agent is ready.
+    pub fn activate(&mut self, task: Option<String>) -> Result<(), TransitionError> {
         let state = SessionState::Active {
-            since,
+            since: Utc::now(),
             pending: None,
+            task,
         };
         self.set(Move::Activate, state).map(drop)
     }
@@ -233,10 +237,10 @@ pub(crate) mod tests {
     #[test]
     fn lifecycle() {
         let mut r = record("webapp");
-        r.activate().unwrap();
+        r.activate(None).unwrap();
         assert_eq!(r.stop(None).unwrap(), None);
         r.resume().unwrap();
-        r.activate().unwrap();
+        r.activate(None).unwrap();
         r.fail("boom".into()).unwrap();
         r.remove().unwrap();
         assert_eq!(r.state, SessionState::Removed);
@@ -245,7 +249,7 @@ pub(crate) mod tests {
     #[test]
     fn refused_moves_name_the_state() {
         let mut r = record("webapp");
-        r.activate().unwrap();
+        r.activate(None).unwrap();
         let err = r.resume().unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -255,7 +259,7 @@ pub(crate) mod tests {
         r.stop(Some(3)).unwrap();
         r.remove().unwrap();
         assert!(r.resume().is_err());
-        assert!(r.activate().is_err());
+        assert!(r.activate(None).is_err());
         assert!(r.stop(None).is_err());
         assert!(r.fail("x".into()).is_err());
         assert!(r.remove().is_err());
@@ -264,8 +268,8 @@ pub(crate) mod tests {
     #[test]
     fn leaving_a_run_ends_its_decision_and_a_new_run_starts_empty() {
         let mut r = record("webapp");
-        r.activate().unwrap();
-        let SessionState::Active { pending, since } = &mut r.state else {
+        r.activate(None).unwrap();
+        let SessionState::Active { pending, since, .. } = &mut r.state else {
             unreachable!()
         };
         let first_run = *since;
@@ -279,9 +283,9 @@ pub(crate) mod tests {
             }
         );
         r.resume().unwrap();
-        r.activate().unwrap();
+        r.activate(None).unwrap();
         match &r.state {
-            SessionState::Active { since, pending } => {
+            SessionState::Active { since, pending, .. } => {
                 assert!(*since >= first_run);
                 assert_eq!(*pending, None);
             }

@@ -365,7 +365,12 @@ mod tests {
             "2026-11-26T13:47:27.684723248+00:00"
         );
         assert!(!web.adopted);
-        let SessionState::Active { since, pending } = &web.state else {
+        let SessionState::Active {
+            since,
+            pending,
+            task: None,
+        } = &web.state
+        else {
             panic!("{:?}", web.state);
         };
         assert_eq!(*since, web.last_activity);

@@ -12,7 +12,8 @@ use super::callback::Action;
 use super::command::{Command, CommandError, info};
 use super::html::Html;
 use super::notifier::broadcast;
-use super::{BotError, Ctx, HandlerResult, TgBot, render, send};
+use super::outbox::Outgoing;
+use super::{BotError, Ctx, HandlerResult, render};
 use crate::config::UserId;
 use crate::session::{SessionId, SessionName, SessionRecord, name_taken};
 
@@ -40,44 +41,39 @@ impl Reply {
         Reply::text(render::error(&e.to_string()))
     }
 
-    pub(super) async fn deliver(
-        self,
-        bot: &TgBot,
-        chat: ChatId,
-    ) -> Result<(), teloxide::RequestError> {
-        match self {
-            Reply::Text(text, keyboard) => send::html(bot, chat, &text, keyboard).await.map(drop),
+    /// Queues the reply for `chat`.
+    pub(super) fn deliver(self, ctx: &Ctx, chat: ChatId) {
+        ctx.outbox.push(match self {
+            Reply::Text(text, keyboard) => Outgoing::message(chat, &text, keyboard),
             Reply::Screen {
                 head,
                 text,
                 file,
                 keyboard,
-            } => send::screen(bot, chat, &head, &text, &file, keyboard)
-                .await
-                .map(drop),
-        }
+            } => Outgoing::screen(chat, &head, &text, &file, keyboard),
+        });
     }
 }
 
 /// A message from an allowed user in a private chat.
-pub(super) async fn message(bot: TgBot, ctx: Arc<Ctx>, msg: Message) -> HandlerResult {
+pub(super) async fn message(ctx: Arc<Ctx>, msg: Message) -> HandlerResult {
     let text = msg.text().unwrap_or_default();
     let reply = match Command::parse(text, &ctx.bot_username) {
-        Some(Ok(command)) => run(&bot, &ctx, msg.chat.id, command).await,
+        Some(Ok(command)) => run(&ctx, msg.chat.id, command).await,
         Some(Err(CommandError::Unknown(word))) => Reply::text(render::unknown_command(&word)),
         Some(Err(CommandError::Usage { command, problem })) => {
             Reply::text(render::usage(command, &problem))
         }
         None => plain_text(&ctx, &msg, text).await,
     };
-    reply.deliver(&bot, msg.chat.id).await?;
+    reply.deliver(&ctx, msg.chat.id);
     Ok(())
 }
 
 /// Someone not allowed: `/start` learns the bot is private and their id,
 /// `/pair` may add them with the terminal's code; nothing else happens, and
 /// nothing at all in groups.
-pub(super) async fn stranger(bot: TgBot, ctx: Arc<Ctx>, msg: Message) -> HandlerResult {
+pub(super) async fn stranger(ctx: Arc<Ctx>, msg: Message) -> HandlerResult {
     let Some(from) = msg.from.as_ref() else {
         return Ok(());
     };
@@ -104,27 +100,29 @@ pub(super) async fn stranger(bot: TgBot, ctx: Arc<Ctx>, msg: Message) -> Handler
         },
         _ => return Ok(()),
     };
-    send::html(&bot, msg.chat.id, &text, None).await?;
+    ctx.outbox.push(Outgoing::message(msg.chat.id, &text, None));
     Ok(())
 }
 
 /// An allowed user's message in a group: commands get one line saying where
 /// tgmux talks; nothing of any session is shown there.
-pub(super) async fn group(bot: TgBot, ctx: Arc<Ctx>, msg: Message) -> HandlerResult {
+pub(super) async fn group(ctx: Arc<Ctx>, msg: Message) -> HandlerResult {
     let text = msg.text().unwrap_or_default();
     if Command::parse(text, &ctx.bot_username).is_some() {
-        send::html(&bot, msg.chat.id, &render::private_chats_only(), None).await?;
+        let refusal = render::private_chats_only();
+        ctx.outbox
+            .push(Outgoing::message(msg.chat.id, &refusal, None));
     }
     Ok(())
 }
 
-async fn run(bot: &TgBot, ctx: &Ctx, chat: ChatId, command: Command) -> Reply {
+async fn run(ctx: &Ctx, chat: ChatId, command: Command) -> Reply {
     let result = match command {
         Command::Start | Command::Help => Ok(Reply::text(render::help(ctx.socket()))),
         Command::Pair { .. } => Ok(Reply::text(Html::raw(
             "You are already allowed to use this bot.",
         ))),
-        Command::New { folder, task } => new(bot, ctx, chat, folder, task).await,
+        Command::New { folder, task } => new(ctx, chat, folder, task).await,
         Command::Ls { all } => list(ctx, all).await,
         Command::Peek { name, lines } => peek(ctx, name, lines).await,
         Command::Send(args) => send_text(ctx, &args).await,
@@ -141,7 +139,6 @@ async fn run(bot: &TgBot, ctx: &Ctx, chat: ChatId, command: Command) -> Reply {
 }
 
 async fn new(
-    bot: &TgBot,
     ctx: &Ctx,
     chat: ChatId,
     folder: Option<String>,
@@ -153,7 +150,7 @@ async fn new(
     let text = render::started(&record, ctx.socket(), ctx.home.as_deref());
     let message = (text, render::session_keyboard(&record));
     // Everyone else allowed hears about it too.
-    broadcast(bot, ctx, message.clone(), Some(chat)).await;
+    broadcast(ctx, message.clone(), Some(chat));
     Ok(Reply::with_keyboard(message))
 }
 

@@ -7,10 +7,12 @@ mod command;
 mod commands;
 mod html;
 pub mod notifier;
+mod outbox;
 mod posted;
 pub mod render;
 pub mod send;
 mod taps;
+mod updates;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,6 +26,7 @@ use crate::session::{Manager, SessionError};
 
 pub use html::Html;
 pub use send::TgBot;
+pub use updates::Journal;
 
 /// Why a command or a tap could not be done, worded for the phone.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +48,7 @@ pub struct Ctx {
     /// The user's home folder, to show folders as `~/...`.
     pub home: Option<PathBuf>,
     posted: posted::Posted,
+    outbox: outbox::Outbox,
 }
 
 impl Ctx {
@@ -54,14 +58,15 @@ impl Ctx {
         bot_username: String,
         home: Option<PathBuf>,
         data_dir: &std::path::Path,
-    ) -> Self {
-        Ctx {
+    ) -> std::io::Result<Self> {
+        Ok(Ctx {
             manager,
             auth,
             bot_username,
             home,
             posted: posted::Posted::load(data_dir),
-        }
+            outbox: outbox::Outbox::open(data_dir)?,
+        })
     }
 
     /// Runs a (blocking) session operation off the async runtime.
@@ -109,6 +114,28 @@ pub fn schema() -> UpdateHandler<Box<dyn std::error::Error + Send + Sync + 'stat
         )
         .endpoint(taps::tap);
     dptree::entry().branch(messages).branch(taps)
+}
+
+/// Delivers the outbox until aborted (what is left waits for the next start).
+pub async fn deliver(bot: TgBot, ctx: Arc<Ctx>) {
+    outbox::run(bot, ctx).await;
+}
+
+/// Handles updates until `stop` turns true; see [`updates`].
+pub async fn receive(
+    bot: TgBot,
+    ctx: Arc<Ctx>,
+    journal: Journal,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    updates::run(bot, ctx, journal, schema(), stop).await
+}
+
+impl Ctx {
+    /// Messages not yet accepted by Telegram.
+    pub fn waiting(&self) -> usize {
+        self.outbox.len()
+    }
 }
 
 /// The phone's command menu, from the same table `/help` uses.

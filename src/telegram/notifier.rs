@@ -3,120 +3,104 @@
 
 use std::sync::Arc;
 
-use teloxide::types::{ChatId, InlineKeyboardMarkup, Message};
+use teloxide::types::{ChatId, InlineKeyboardMarkup};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::html::Html;
-use super::posted::Place;
-use super::{Ctx, TgBot, render, send};
+use super::outbox::Outgoing;
+use super::{Ctx, render};
 use crate::session::{Decision, Event, SessionRecord};
 
 /// Delivers events until the channel closes. First squares the phones with
 /// the store: decisions still open but never shown (a crash between opening
 /// and sending) are pushed; messages of decisions that ended while the bot
 /// was down lose their buttons.
-pub async fn run(bot: TgBot, ctx: Arc<Ctx>, mut events: UnboundedReceiver<Event>) {
-    catch_up(&bot, &ctx).await;
+pub async fn run(ctx: Arc<Ctx>, mut events: UnboundedReceiver<Event>) {
+    catch_up(&ctx).await;
     // A named event tests wait on: the phones match the store again.
     tracing::info!("notifier: caught up");
     while let Some(event) = events.recv().await {
-        notify(&bot, &ctx, event).await;
+        notify(&ctx, event);
     }
 }
 
-async fn notify(bot: &TgBot, ctx: &Ctx, event: Event) {
+fn notify(ctx: &Ctx, event: Event) {
     match event {
-        Event::DecisionOpened { session, decision } => post(bot, ctx, &session, &decision).await,
+        Event::DecisionOpened { session, decision } => post(ctx, &session, &decision),
         Event::DecisionTapped {
             session,
             decision,
             tapped,
         } => {
-            settle(
-                bot,
-                ctx,
-                &session,
-                &decision,
-                render::tapped(&session, &decision, &tapped),
-            )
-            .await
+            let text = render::tapped(&session, &decision, &tapped);
+            settle(ctx, &session, &decision, text);
         }
         Event::DecisionClosed {
             session,
             decision,
             ending,
         } => {
-            settle(
-                bot,
-                ctx,
-                &session,
-                &decision,
-                render::closed(&session, &decision, &ending),
-            )
-            .await
+            let text = render::closed(&session, &decision, &ending);
+            settle(ctx, &session, &decision, text);
         }
         Event::TurnFinished { session, tail } => {
-            broadcast(bot, ctx, render::turn_finished(&session, &tail), None).await;
+            broadcast(ctx, render::turn_finished(&session, &tail), None);
         }
         Event::Exited {
             session,
             exit_status,
             tail,
-        } => {
-            broadcast(bot, ctx, render::exited(&session, exit_status, &tail), None).await;
-        }
+        } => broadcast(ctx, render::exited(&session, exit_status, &tail), None),
+        Event::TaskWaits { session } => broadcast(ctx, render::task_waits(&session), None),
         Event::Errored { session, error } => {
-            broadcast(bot, ctx, render::errored(&session, &error), None).await;
+            broadcast(ctx, render::errored(&session, &error), None);
         }
         Event::ServerGone { stopped } => {
-            broadcast(bot, ctx, render::server_gone(&stopped, ctx.socket()), None).await;
+            broadcast(ctx, render::server_gone(&stopped, ctx.socket()), None);
         }
     }
 }
 
-/// Sends `text` to every allowed user's private chat but `except`, and
-/// returns the messages sent; failures are logged, not fatal.
-pub(crate) async fn broadcast(
-    bot: &TgBot,
+/// Queues `text` for every allowed user's private chat but `except`.
+pub(crate) fn broadcast(
     ctx: &Ctx,
     (text, keyboard): (Html, InlineKeyboardMarkup),
     except: Option<ChatId>,
-) -> Vec<Message> {
-    let keyboard = (!keyboard.inline_keyboard.is_empty()).then_some(keyboard);
-    let mut sent = Vec::new();
-    for user in ctx.auth.users() {
-        let chat = ChatId(i64::try_from(user.0).unwrap_or(i64::MAX));
-        if Some(chat) == except {
-            continue;
-        }
-        match send::html(bot, chat, &text, keyboard.clone()).await {
-            Ok(message) => sent.push(message),
-            Err(e) => tracing::error!("could not notify user {user}: {e}"),
-        }
+) {
+    for chat in chats(ctx).filter(|c| Some(*c) != except) {
+        ctx.outbox
+            .push(Outgoing::message(chat, &text, Some(keyboard.clone())));
     }
-    sent
 }
 
-/// Pushes a decision to the phones and records where it went.
-async fn post(bot: &TgBot, ctx: &Ctx, session: &SessionRecord, decision: &Decision) {
+/// Every allowed user's private chat.
+fn chats(ctx: &Ctx) -> impl Iterator<Item = ChatId> {
+    ctx.auth
+        .users()
+        .into_iter()
+        .map(|user| ChatId(i64::try_from(user.0).unwrap_or(i64::MAX)))
+}
+
+/// Pushes a decision to the phones; the outbox records where it went.
+fn post(ctx: &Ctx, session: &SessionRecord, decision: &Decision) {
     let message = render::decision(session, decision);
-    for sent in broadcast(bot, ctx, message, None).await {
-        let place = Place::new(sent.chat.id, sent.id);
-        ctx.posted.add(session.id, decision.serial, place);
+    for chat in chats(ctx) {
+        ctx.outbox.push(Outgoing::decision(
+            chat,
+            &message,
+            session.id,
+            decision.serial,
+        ));
     }
 }
 
 /// Edits every message showing the decision to `text`, without buttons.
-async fn settle(bot: &TgBot, ctx: &Ctx, session: &SessionRecord, decision: &Decision, text: Html) {
-    for place in ctx.posted.take(session.id, decision.serial) {
-        let (chat, message) = place.ids();
-        if let Err(e) = send::edit(bot, chat, message, &text, None).await {
-            tracing::warn!("could not update a decision message: {e}");
-        }
-    }
+fn settle(ctx: &Ctx, session: &SessionRecord, decision: &Decision, text: Html) {
+    ctx.outbox
+        .push(Outgoing::settle(session.id, decision.serial, &text));
 }
 
-async fn catch_up(bot: &TgBot, ctx: &Ctx) {
+async fn catch_up(ctx: &Ctx) {
     let records = match ctx.run(|m| m.list()).await {
         Ok(records) => records,
         Err(e) => {
@@ -132,17 +116,15 @@ async fn catch_up(bot: &TgBot, ctx: &Ctx) {
     for (id, serial) in ctx.posted.decisions() {
         if !open(id, serial) {
             let text = Html::raw("☑️ This question is no longer open.");
-            for place in ctx.posted.take(id, serial) {
-                let (chat, message) = place.ids();
-                let _ = send::edit(bot, chat, message, &text, None).await;
-            }
+            ctx.outbox.push(Outgoing::settle(id, serial, &text));
         }
     }
     for record in &records {
         if let Some(decision) = record.pending()
             && !ctx.posted.shown(record.id, decision.serial)
+            && !ctx.outbox.holds_decision(record.id, decision.serial)
         {
-            post(bot, ctx, record, decision).await;
+            post(ctx, record, decision);
         }
     }
 }

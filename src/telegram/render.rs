@@ -499,6 +499,16 @@ pub(crate) fn exited(
     (with_tail(text, tail), peek_resume(session))
 }
 
+pub(crate) fn task_waits(session: &SessionRecord) -> (Html, InlineKeyboardMarkup) {
+    let mut text = Html::raw("⏳ ");
+    text.push(head(session)).push_raw(
+        " is not ready for its task yet: it will be typed as soon as the agent waits for input. /peek shows its screen.",
+    );
+    let keyboard =
+        InlineKeyboardMarkup::new(vec![vec![button("👁 Peek", Action::Peek(session.id))]]);
+    (text, keyboard)
+}
+
 pub(crate) fn errored(session: &SessionRecord, error: &str) -> (Html, InlineKeyboardMarkup) {
     let mut text = head(session);
     text.push_raw(" errored: ").push_text(error);
@@ -606,6 +616,7 @@ mod tests {
         SessionState::Active {
             since: Utc::now(),
             pending: None,
+            task: None,
         }
     }
 

@@ -1,5 +1,6 @@
-//! Sending to Telegram so that nothing is lost: 429s are waited out, network
-//! errors retried with backoff, long text split or sent as a file.
+//! Talking to the Bot API: which failures are worth trying again, the calls
+//! made directly (with a bounded retry), and the one place an outbox item
+//! becomes a request.
 
 use std::future::Future;
 use std::time::Duration;
@@ -7,128 +8,183 @@ use std::time::Duration;
 use teloxide::adaptors::Throttle;
 use teloxide::payloads::{EditMessageTextSetters, SendDocumentSetters, SendMessageSetters};
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, InlineKeyboardMarkup, InputFile, MessageId, ParseMode, ReplyMarkup};
+use teloxide::types::{ChatId, InputFile, MessageId, ParseMode, ReplyMarkup};
 use teloxide::{ApiError, RequestError};
 
-use super::html::Html;
-use super::render;
+use super::outbox::Outgoing;
 
 /// The bot as tgmux uses it: rate-limited by teloxide's Throttle adaptor.
 pub type TgBot = Throttle<Bot>;
 
-/// Attempts per request before a network failure is given up on.
+/// Attempts of a direct call before a transient failure is given up on.
 const MAX_ATTEMPTS: u32 = 8;
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
+pub(crate) const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// Runs `request` until it succeeds, waiting out `retry_after` and backing
-/// off on network errors. API errors (bad request, forbidden) are final.
+/// What to do about a failed request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Retry {
+    /// Telegram said how long to wait (429).
+    After(Duration),
+    /// A transient failure (5xx, dropped connection, a proxy's error page):
+    /// try again after a growing pause.
+    Backoff,
+    /// Telegram refused the request itself; trying again changes nothing.
+    Never,
+}
+
+/// Classifies a failed request.
+pub(crate) fn retry(error: &RequestError) -> Retry {
+    match error {
+        RequestError::RetryAfter(wait) => Retry::After(wait.duration()),
+        RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => {
+            Retry::Backoff
+        }
+        // A 5xx arrives as an error teloxide does not know ("Bad Gateway",
+        // "Internal Server Error: restart"); the request's own faults start
+        // with their class.
+        RequestError::Api(ApiError::Unknown(description)) => {
+            let refused = [
+                "Bad Request",
+                "Forbidden",
+                "Unauthorized",
+                "Not Found",
+                "Conflict",
+            ]
+            .iter()
+            .any(|class| description.starts_with(class));
+            if refused {
+                Retry::Never
+            } else {
+                Retry::Backoff
+            }
+        }
+        RequestError::Api(_) | RequestError::MigrateToChatId(_) => Retry::Never,
+    }
+}
+
+/// Runs a direct call until it succeeds, at most [`MAX_ATTEMPTS`] times,
+/// waiting out 429s and backing off on transient failures.
 pub async fn retrying<T, F, Fut>(what: &str, mut request: F) -> Result<T, RequestError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, RequestError>>,
 {
-    let mut backoff = Duration::from_millis(250);
+    let mut backoff = FIRST_BACKOFF;
     let mut attempt = 1;
     loop {
-        match request().await {
+        let error = match request().await {
             Ok(value) => return Ok(value),
-            Err(RequestError::RetryAfter(wait)) if attempt < MAX_ATTEMPTS => {
-                tracing::info!("{what}: rate limited, retrying in {}s", wait.seconds());
-                tokio::time::sleep(wait.duration()).await;
-            }
-            Err(e @ (RequestError::Network(_) | RequestError::Io(_))) if attempt < MAX_ATTEMPTS => {
-                tracing::warn!("{what}: {e}; retrying in {backoff:?}");
-                tokio::time::sleep(backoff).await;
+            Err(e) => e,
+        };
+        let wait = match retry(&error) {
+            _ if attempt >= MAX_ATTEMPTS => return Err(error),
+            Retry::Never => return Err(error),
+            Retry::After(wait) => wait,
+            Retry::Backoff => {
+                let wait = backoff;
                 backoff = (backoff * 2).min(MAX_BACKOFF);
+                wait
             }
-            Err(e) => return Err(e),
-        }
+        };
+        tracing::warn!("{what}: {error}; retrying in {wait:?}");
+        tokio::time::sleep(wait).await;
         attempt += 1;
     }
 }
 
-/// Sends an HTML message, with a keyboard when one is given.
-pub async fn html(
-    bot: &TgBot,
-    chat: ChatId,
-    text: &Html,
-    keyboard: Option<InlineKeyboardMarkup>,
-) -> Result<Message, RequestError> {
-    retrying("sendMessage", || {
-        let mut request = bot
-            .send_message(chat, text.as_str())
-            .parse_mode(ParseMode::Html);
-        if let Some(kb) = &keyboard {
-            request = request.reply_markup(kb.clone());
+/// Makes one attempt at an outbox item; the message, for a message sent.
+/// An edit that changes nothing counts as done.
+pub(crate) async fn item(bot: &TgBot, item: &Outgoing) -> Result<Option<Message>, RequestError> {
+    match item {
+        Outgoing::Message {
+            chat,
+            markup,
+            keyboard,
+            ask_reply,
+            ..
+        } => {
+            let mut request = bot
+                .send_message(ChatId(*chat), markup)
+                .parse_mode(ParseMode::Html);
+            if let Some(keyboard) = keyboard {
+                request = request.reply_markup(keyboard.clone());
+            } else if *ask_reply {
+                request = request.reply_markup(ReplyMarkup::ForceReply(Default::default()));
+            }
+            request.send().await.map(Some)
         }
-        request.send()
-    })
-    .await
-}
-
-/// Sends a message that asks for a reply (the phone opens the keyboard on it).
-pub async fn ask_reply(bot: &TgBot, chat: ChatId, text: &Html) -> Result<Message, RequestError> {
-    retrying("sendMessage", || {
-        bot.send_message(chat, text.as_str())
-            .parse_mode(ParseMode::Html)
-            .reply_markup(ReplyMarkup::ForceReply(Default::default()))
-            .send()
-    })
-    .await
-}
-
-/// Replaces a message's text and keyboard (`None` removes the buttons).
-/// "Not modified" counts as done.
-pub async fn edit(
-    bot: &TgBot,
-    chat: ChatId,
-    message: MessageId,
-    text: &Html,
-    keyboard: Option<InlineKeyboardMarkup>,
-) -> Result<(), RequestError> {
-    let result = retrying("editMessageText", || {
-        let mut request = bot
-            .edit_message_text(chat, message, text.as_str())
-            .parse_mode(ParseMode::Html);
-        if let Some(kb) = &keyboard {
-            request = request.reply_markup(kb.clone());
+        Outgoing::Document {
+            chat,
+            caption,
+            file_name,
+            contents,
+            keyboard,
+        } => {
+            let file =
+                InputFile::memory(contents.clone().into_bytes()).file_name(file_name.clone());
+            let mut request = bot
+                .send_document(ChatId(*chat), file)
+                .caption(caption)
+                .parse_mode(ParseMode::Html);
+            if let Some(keyboard) = keyboard {
+                request = request.reply_markup(keyboard.clone());
+            }
+            request.send().await.map(Some)
         }
-        request.send()
-    })
-    .await;
-    match result {
-        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
-        Err(e) => Err(e),
+        Outgoing::Edit {
+            chat,
+            message,
+            markup,
+            keyboard,
+        } => {
+            let mut request = bot
+                .edit_message_text(ChatId(*chat), MessageId(*message), markup)
+                .parse_mode(ParseMode::Html);
+            if let Some(keyboard) = keyboard {
+                request = request.reply_markup(keyboard.clone());
+            }
+            match request.send().await {
+                Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
+        // Expanded by the outbox into edits of the messages it names.
+        Outgoing::Settle { .. } => Ok(None),
     }
 }
 
-/// Sends `head` and then `text` as preformatted: in one message when it
-/// fits, else as a `.txt` document named `file_name`.
-pub async fn screen(
-    bot: &TgBot,
-    chat: ChatId,
-    head: &Html,
-    text: &str,
-    file_name: &str,
-    keyboard: Option<InlineKeyboardMarkup>,
-) -> Result<Message, RequestError> {
-    let blocks = render::pre_blocks(text);
-    if let [block] = blocks.as_slice() {
-        let mut message = head.clone();
-        message.push_raw("\n").push(block.clone());
-        return html(bot, chat, &message, keyboard).await;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_errors_and_dropped_connections_are_tried_again_refusals_not() {
+        let unknown = |d: &str| RequestError::Api(ApiError::Unknown(d.to_owned()));
+        assert_eq!(retry(&unknown("Bad Gateway")), Retry::Backoff);
+        assert_eq!(
+            retry(&unknown("Internal Server Error: restart")),
+            Retry::Backoff
+        );
+        assert_eq!(
+            retry(&unknown("Bad Request: invalid file_id")),
+            Retry::Never
+        );
+        assert_eq!(
+            retry(&unknown("Forbidden: bot is not a member")),
+            Retry::Never
+        );
+        assert_eq!(
+            retry(&RequestError::Api(ApiError::BotBlocked)),
+            Retry::Never
+        );
+        let json = serde_json::from_str::<u8>("<html>").unwrap_err();
+        let page = RequestError::InvalidJson {
+            source: std::sync::Arc::new(json),
+            raw: "<html>502</html>".into(),
+        };
+        assert_eq!(retry(&page), Retry::Backoff);
+        let wait = RequestError::RetryAfter(teloxide::types::Seconds::from_seconds(3));
+        assert_eq!(retry(&wait), Retry::After(Duration::from_secs(3)));
     }
-    let bytes = text.as_bytes().to_vec();
-    retrying("sendDocument", || {
-        let file = InputFile::memory(bytes.clone()).file_name(file_name.to_owned());
-        let mut request = bot
-            .send_document(chat, file)
-            .caption(head.as_str())
-            .parse_mode(ParseMode::Html);
-        if let Some(kb) = &keyboard {
-            request = request.reply_markup(kb.clone());
-        }
-        request.send()
-    })
-    .await
 }

@@ -10,6 +10,7 @@ use teloxide::types::{ChatId, MaybeInaccessibleMessage, MessageId};
 use super::callback::Action;
 use super::command::PEEK_DEFAULT;
 use super::commands::{peek_reply, state_reply};
+use super::outbox::Outgoing;
 use super::{BotError, Ctx, HandlerResult, TgBot, render, send};
 use crate::config::UserId;
 use crate::session::AnswerOutcome;
@@ -45,7 +46,6 @@ pub(super) async fn tap(bot: TgBot, ctx: Arc<Ctx>, query: CallbackQuery) -> Hand
         ),
         (Ok(action), Some((chat, message))) => {
             let tap = Tap {
-                bot: &bot,
                 ctx: &ctx,
                 chat,
                 message,
@@ -70,7 +70,6 @@ pub(super) async fn tap(bot: TgBot, ctx: Arc<Ctx>, query: CallbackQuery) -> Hand
 
 /// One button tap by an allowed user, on a message in a private chat.
 struct Tap<'a> {
-    bot: &'a TgBot,
     ctx: &'a Ctx,
     chat: ChatId,
     message: MessageId,
@@ -84,30 +83,29 @@ impl Tap<'_> {
         let ctx = self.ctx;
         match action {
             Action::Peek(id) => {
-                let reply = peek_reply(ctx, id, PEEK_DEFAULT).await?;
-                reply.deliver(self.bot, self.chat).await?;
+                peek_reply(ctx, id, PEEK_DEFAULT)
+                    .await?
+                    .deliver(ctx, self.chat);
                 Ok(String::new())
             }
-            Action::Stop(id) => self.state_change(ctx.run(move |m| m.stop(id)).await?).await,
-            Action::Resume(id) => {
-                self.state_change(ctx.run(move |m| m.resume(id)).await?)
-                    .await
-            }
+            Action::Stop(id) => Ok(self.state_change(ctx.run(move |m| m.stop(id)).await?)),
+            Action::Resume(id) => Ok(self.state_change(ctx.run(move |m| m.resume(id)).await?)),
             Action::Remove(id) => {
                 let record = ctx.run(move |m| m.get(id)).await?;
                 let (text, keyboard) = render::confirm_remove(&record, ctx.home.as_deref());
-                send::html(self.bot, self.chat, &text, Some(keyboard)).await?;
+                ctx.outbox
+                    .push(Outgoing::message(self.chat, &text, Some(keyboard)));
                 Ok(String::new())
             }
             Action::RemoveConfirmed(id) => {
                 let record = ctx.run(move |m| m.remove(id)).await?;
                 let text = render::state_change(&record, ctx.socket());
-                self.edit(&text).await;
+                self.edit(&text);
                 Ok(format!("Removed {}", record.name))
             }
             Action::RemoveCancelled(id) => {
                 let record = ctx.run(move |m| m.get(id)).await?;
-                self.edit(&render::kept(&record)).await;
+                self.edit(&render::kept(&record));
                 Ok("Kept".to_owned())
             }
             Action::List { page, all } => {
@@ -119,7 +117,12 @@ impl Tap<'_> {
                     Utc::now(),
                     ctx.home.as_deref(),
                 );
-                send::edit(self.bot, self.chat, self.message, &text, Some(keyboard)).await?;
+                ctx.outbox.push(Outgoing::edit(
+                    self.chat,
+                    self.message,
+                    &text,
+                    Some(keyboard),
+                ));
                 Ok(String::new())
             }
             Action::Answer {
@@ -132,7 +135,7 @@ impl Tap<'_> {
                 let outcome = ctx
                     .run(move |m| m.answer(session, serial, fingerprint, usize::from(option), &who))
                     .await?;
-                self.answered(outcome).await
+                Ok(self.answered(outcome))
             }
         }
     }
@@ -140,7 +143,7 @@ impl Tap<'_> {
     /// Says how the tap went, and leaves the tapped message without live
     /// buttons whatever the outcome (the notifier edits the decision's other
     /// messages; a tapped message an earlier run did not record is edited here).
-    async fn answered(&self, outcome: AnswerOutcome) -> Result<String, BotError> {
+    fn answered(&self, outcome: AnswerOutcome) -> String {
         match outcome {
             AnswerOutcome::Sent {
                 session,
@@ -148,51 +151,43 @@ impl Tap<'_> {
                 tapped,
                 asks_reply,
             } => {
-                self.edit(&render::tapped(&session, &decision, &tapped))
-                    .await;
+                self.edit(&render::tapped(&session, &decision, &tapped));
                 if asks_reply {
                     let prompt = render::ask_reply(&session);
-                    send::ask_reply(self.bot, self.chat, &prompt).await?;
+                    self.ctx
+                        .outbox
+                        .push(Outgoing::ask_reply(self.chat, &prompt));
                 }
-                Ok(format!("Sent: {}", tapped.option))
+                format!("Sent: {}", tapped.option)
             }
             AnswerOutcome::AlreadyAnswered {
                 session,
                 decision,
                 tapped,
             } => {
-                self.edit(&render::tapped(&session, &decision, &tapped))
-                    .await;
-                Ok(format!(
-                    "Already answered: {}, by {}",
-                    tapped.option, tapped.by
-                ))
+                self.edit(&render::tapped(&session, &decision, &tapped));
+                format!("Already answered: {}, by {}", tapped.option, tapped.by)
             }
             AnswerOutcome::NotOpen => {
                 let original = self
                     .original
                     .and_then(|m| m.regular_message())
                     .and_then(|m| m.text());
-                self.edit(&render::no_longer_open(original)).await;
-                Ok("This prompt is no longer open; nothing was sent.".to_owned())
+                self.edit(&render::no_longer_open(original));
+                "This prompt is no longer open; nothing was sent.".to_owned()
             }
         }
     }
 
-    async fn state_change(
-        &self,
-        record: crate::session::SessionRecord,
-    ) -> Result<String, BotError> {
-        state_reply(self.ctx, &record)
-            .deliver(self.bot, self.chat)
-            .await?;
-        Ok(format!("{} is {}", record.name, record.state))
+    /// Replies with the session's state after a stop or resume.
+    fn state_change(&self, record: crate::session::SessionRecord) -> String {
+        state_reply(self.ctx, &record).deliver(self.ctx, self.chat);
+        format!("{} is {}", record.name, record.state)
     }
 
     /// Replaces the tapped message's text and takes its buttons off.
-    async fn edit(&self, text: &super::Html) {
-        if let Err(e) = send::edit(self.bot, self.chat, self.message, text, None).await {
-            tracing::warn!("could not edit the tapped message: {e}");
-        }
+    fn edit(&self, text: &super::Html) {
+        let edit = Outgoing::edit(self.chat, self.message, text, None);
+        self.ctx.outbox.push(edit);
     }
 }

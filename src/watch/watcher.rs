@@ -21,6 +21,9 @@ use crate::tmux::PaneInfo;
 const TAIL_LINES: usize = 15;
 /// Consecutive failed captures before a session is marked errored.
 const MAX_FAILURES: u32 = 3;
+/// How long an agent may take to be ready for its first task before the
+/// phone is told (the task still waits, and is typed when it is ready).
+const TASK_PATIENCE: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
 /// What the watcher remembers of one run of a session between ticks.
 #[derive(Debug)]
@@ -36,6 +39,8 @@ struct Seen {
     failures: u32,
     /// The pane was seen dead before tmux knew its exit status.
     dead_unknown: bool,
+    /// The phone was told the first task is still waiting.
+    told_task_waits: bool,
 }
 
 impl Seen {
@@ -47,6 +52,7 @@ impl Seen {
             working: false,
             failures: 0,
             dead_unknown: false,
+            told_task_waits: false,
         }
     }
 
@@ -76,6 +82,13 @@ struct Run {
 impl Run {
     fn pending(&self) -> Option<&Decision> {
         self.record.pending()
+    }
+
+    fn has_task(&self) -> bool {
+        matches!(
+            &self.record.state,
+            SessionState::Active { task: Some(_), .. }
+        )
     }
 }
 
@@ -155,6 +168,11 @@ impl Watcher {
         };
         let id = run.record.id;
         let seen = self.seen.entry(id).or_insert_with(|| Seen::new(run.since));
+        if run.has_task() && !seen.told_task_waits && Utc::now() - run.since > TASK_PATIENCE {
+            seen.told_task_waits = true;
+            let session = run.record.clone();
+            self.manager.events().send(Event::TaskWaits { session });
+        }
         if !seen.stale(pane) {
             return Ok(());
         }
@@ -180,9 +198,14 @@ impl Watcher {
         }
         seen.screen_hash = Some(hash);
         let verdict = classify(&screen);
+        if verdict == Screen::Idle && run.has_task() {
+            return self.manager.deliver_task(id, run.since);
+        }
         let turn_finished = match verdict {
             Screen::Working => {
-                seen.working = true;
+                if !std::mem::replace(&mut seen.working, true) {
+                    tracing::debug!("watcher: {} is working", run.record.name);
+                }
                 false
             }
             Screen::Idle => std::mem::take(&mut seen.working),
@@ -423,6 +446,28 @@ mod tests {
             panic!("{events:?}");
         };
         assert_eq!(decision.serial, 2, "same text, new instance");
+    }
+
+    #[test]
+    fn the_first_task_waits_for_the_first_idle_screen() {
+        let mut f = Fixture::new();
+        let r =
+            f.f.manager
+                .create(Some("webapp"), Some("add tests"), None)
+                .unwrap();
+        let name = r.name.as_str();
+        f.f.tmux.fake.set_screen(name, prompt("trust?"));
+        f.tick();
+        assert_eq!(f.f.tmux.fake.inputs(name), [], "a question first");
+        f.f.tmux.fake.set_screen(name, IDLE);
+        f.tick();
+        assert_eq!(
+            f.f.tmux.fake.inputs(name),
+            [
+                crate::tmux::FakeInput::Text("add tests".into()),
+                crate::tmux::FakeInput::Keys(vec![Key::Enter])
+            ]
+        );
     }
 
     #[test]

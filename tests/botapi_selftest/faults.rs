@@ -146,18 +146,21 @@ async fn outages_fail_every_call_until_they_end() {
 
     let mut attempts = Vec::new();
     loop {
+        let began = started.elapsed();
         let attempt = match raw_request(&api, &path).await {
             None => Attempt::Dropped,
             Some((status, _)) => Attempt::Status(status),
         };
-        attempts.push((attempt, started.elapsed()));
+        // When the attempt began: a failure must begin inside the outage, a
+        // success may end after it however slow the machine is.
+        attempts.push((attempt, began, started.elapsed()));
         if attempts.last().unwrap().0 == Attempt::Status(200) {
             break;
         }
         assert!(started.elapsed() < SECS, "{attempts:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let kinds: Vec<&Attempt> = attempts.iter().map(|(a, _)| a).collect();
+    let kinds: Vec<&Attempt> = attempts.iter().map(|(a, _, _)| a).collect();
     let dropped = kinds
         .iter()
         .take_while(|a| ***a == Attempt::Dropped)
@@ -168,9 +171,9 @@ async fn outages_fail_every_call_until_they_end() {
         .count();
     assert!(dropped >= 3 && gateway >= 3, "{attempts:?}");
     assert_eq!(dropped + gateway + 1, attempts.len(), "{attempts:?}");
-    let (_, last_failure) = attempts[attempts.len() - 2];
+    let (_, last_failure, _) = attempts[attempts.len() - 2];
     assert!(last_failure < Duration::from_millis(800), "{attempts:?}");
-    let (_, first_success) = attempts[attempts.len() - 1];
+    let (_, _, first_success) = attempts[attempts.len() - 1];
     assert!(first_success >= Duration::from_millis(800), "{attempts:?}");
 
     // Every attempt is recorded, with its fault.

@@ -106,6 +106,13 @@ impl BotProcess {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// Kills the process with SIGKILL, as a crash would, and waits for it.
+    pub fn kill(mut self) {
+        let mut child = self.child.take().expect("running");
+        child.kill().expect("SIGKILL");
+        child.wait().expect("wait");
+    }
+
     /// Sends SIGTERM and waits for a clean exit.
     pub fn stop(mut self) -> ExitStatus {
         let mut child = self.child.take().expect("running");

@@ -1,0 +1,393 @@
+//! The outbox: every message the bot sends or edits waits here, in a file of
+//! its own in the data folder, until Telegram accepts it. One worker delivers
+//! them in order, retrying transient failures (5xx, 429, dropped connections)
+//! for as long as they take, so a Telegram outage or a crash loses nothing.
+//! A decision's message that is no longer open by its turn is dropped, and
+//! said so in the log.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use serde::{Deserialize, Serialize};
+use teloxide::types::{ChatId, InlineKeyboardMarkup, MessageId};
+use tokio::sync::Notify;
+
+use super::html::Html;
+use super::posted::Place;
+use super::send::{self, Retry};
+use super::{Ctx, TgBot, render};
+use crate::durable;
+use crate::session::SessionId;
+
+const DIR: &str = "outbox";
+use super::send::{FIRST_BACKOFF, MAX_BACKOFF};
+
+/// One thing to tell a phone. Markup is kept as the rendered string: only
+/// [`Html`] values become items, and the file is the bot's own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) enum Outgoing {
+    Message {
+        chat: i64,
+        markup: String,
+        keyboard: Option<InlineKeyboardMarkup>,
+        /// The phone opens its keyboard to reply to it.
+        ask_reply: bool,
+        /// The decision (session, serial) it shows: sent only while that
+        /// decision is open, and recorded as one of its messages.
+        decision: Option<(SessionId, u32)>,
+    },
+    /// Preformatted text too long for a message, as a `.txt` file.
+    Document {
+        chat: i64,
+        caption: String,
+        file_name: String,
+        contents: String,
+        keyboard: Option<InlineKeyboardMarkup>,
+    },
+    Edit {
+        chat: i64,
+        message: i32,
+        markup: String,
+        keyboard: Option<InlineKeyboardMarkup>,
+    },
+    /// Edits every message showing a decision, as known when its turn comes
+    /// (after the messages queued before it were sent).
+    Settle {
+        session: SessionId,
+        serial: u32,
+        markup: String,
+    },
+}
+
+impl Outgoing {
+    pub(crate) fn message(
+        chat: ChatId,
+        text: &Html,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> Self {
+        Outgoing::Message {
+            chat: chat.0,
+            markup: text.to_string(),
+            keyboard: keyboard.filter(|k| !k.inline_keyboard.is_empty()),
+            ask_reply: false,
+            decision: None,
+        }
+    }
+
+    /// A message showing decision `serial` of `session`.
+    pub(crate) fn decision(
+        chat: ChatId,
+        (text, keyboard): &(Html, InlineKeyboardMarkup),
+        session: SessionId,
+        serial: u32,
+    ) -> Self {
+        Outgoing::Message {
+            chat: chat.0,
+            markup: text.to_string(),
+            keyboard: Some(keyboard.clone()),
+            ask_reply: false,
+            decision: Some((session, serial)),
+        }
+    }
+
+    /// A message the phone answers with a reply.
+    pub(crate) fn ask_reply(chat: ChatId, text: &Html) -> Self {
+        Outgoing::Message {
+            chat: chat.0,
+            markup: text.to_string(),
+            keyboard: None,
+            ask_reply: true,
+            decision: None,
+        }
+    }
+
+    /// `head` and then `text` as preformatted: one message when it fits,
+    /// else a `.txt` document named `file_name`.
+    pub(crate) fn screen(
+        chat: ChatId,
+        head: &Html,
+        text: &str,
+        file_name: &str,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> Self {
+        let blocks = render::pre_blocks(text);
+        if let [block] = blocks.as_slice() {
+            let mut message = head.clone();
+            message.push_raw("\n").push(block.clone());
+            return Outgoing::message(chat, &message, keyboard);
+        }
+        Outgoing::Document {
+            chat: chat.0,
+            caption: head.to_string(),
+            file_name: file_name.to_owned(),
+            contents: text.to_owned(),
+            keyboard,
+        }
+    }
+
+    /// Replaces a message's text; `None` takes its buttons off.
+    pub(crate) fn edit(
+        chat: ChatId,
+        message: MessageId,
+        text: &Html,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> Self {
+        Outgoing::Edit {
+            chat: chat.0,
+            message: message.0,
+            markup: text.to_string(),
+            keyboard,
+        }
+    }
+
+    pub(crate) fn settle(session: SessionId, serial: u32, text: &Html) -> Self {
+        Outgoing::Settle {
+            session,
+            serial,
+            markup: text.to_string(),
+        }
+    }
+}
+
+/// The queue, in memory and on disk (`outbox/<seq>.json`, one file an item).
+pub(crate) struct Outbox {
+    dir: PathBuf,
+    queue: Mutex<Queue>,
+    wake: Notify,
+}
+
+struct Queue {
+    items: VecDeque<(u64, Outgoing)>,
+    next: u64,
+}
+
+impl Outbox {
+    /// Opens the outbox in `data_dir`, with what a crash left in it.
+    pub(crate) fn open(data_dir: &Path) -> std::io::Result<Outbox> {
+        let dir = data_dir.join(DIR);
+        std::fs::create_dir_all(&dir)?;
+        durable::remove_stale_temps(&dir.join("0.json"))?;
+        let mut items = Vec::new();
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            let Some(seq) = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .and_then(|s| s.parse::<u64>().ok())
+            else {
+                continue;
+            };
+            match std::fs::read(&path).map(|b| serde_json::from_slice::<Outgoing>(&b)) {
+                Ok(Ok(item)) => items.push((seq, item)),
+                Ok(Err(e)) => {
+                    let aside = path.with_extension("json.corrupt");
+                    tracing::error!("{}: {e}; moved to {}", path.display(), aside.display());
+                    std::fs::rename(&path, aside)?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        items.sort_by_key(|(seq, _)| *seq);
+        if !items.is_empty() {
+            tracing::info!("outbox: {} messages from before to deliver", items.len());
+        }
+        let next = items.last().map_or(0, |(seq, _)| seq + 1);
+        Ok(Outbox {
+            dir,
+            queue: Mutex::new(Queue {
+                items: items.into(),
+                next,
+            }),
+            wake: Notify::new(),
+        })
+    }
+
+    /// Queues `item`, durably, and wakes the worker. When the file cannot be
+    /// written the item is still delivered by this run, and the error logged.
+    pub(crate) fn push(&self, item: Outgoing) {
+        let mut queue = self.lock();
+        let seq = queue.next;
+        queue.next += 1;
+        let written = serde_json::to_vec(&item)
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| durable::write_atomic(&self.path(seq), &bytes));
+        if let Err(e) = written {
+            tracing::error!("outbox: could not keep a message on disk: {e}");
+        }
+        queue.items.push_back((seq, item));
+        drop(queue);
+        self.wake.notify_one();
+    }
+
+    /// How many items wait.
+    pub(crate) fn len(&self) -> usize {
+        self.lock().items.len()
+    }
+
+    /// Whether a message showing decision `serial` of `session` waits here.
+    pub(crate) fn holds_decision(&self, session: SessionId, serial: u32) -> bool {
+        self.lock().items.iter().any(|(_, item)| {
+            matches!(item, Outgoing::Message { decision: Some(d), .. } if *d == (session, serial))
+        })
+    }
+
+    fn path(&self, seq: u64) -> PathBuf {
+        self.dir.join(format!("{seq:020}.json"))
+    }
+
+    fn front(&self) -> Option<(u64, Outgoing)> {
+        self.lock().items.front().cloned()
+    }
+
+    fn done(&self, seq: u64) {
+        let mut queue = self.lock();
+        queue.items.retain(|(s, _)| *s != seq);
+        if let Err(e) = std::fs::remove_file(self.path(seq))
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::error!("outbox: {e}");
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Delivers the outbox in order, forever (the bot aborts it at shutdown; what
+/// is left waits for the next start).
+pub(crate) async fn run(bot: TgBot, ctx: std::sync::Arc<Ctx>) {
+    loop {
+        let wake = ctx.outbox.wake.notified();
+        let Some((seq, item)) = ctx.outbox.front() else {
+            wake.await;
+            continue;
+        };
+        deliver(&bot, &ctx, &item).await;
+        ctx.outbox.done(seq);
+    }
+}
+
+/// Sends one item, retrying transient failures until it is accepted, refused
+/// for good, or no longer matters.
+async fn deliver(bot: &TgBot, ctx: &Ctx, item: &Outgoing) {
+    if let Outgoing::Settle {
+        session,
+        serial,
+        markup,
+    } = item
+    {
+        for place in ctx.posted.take(*session, *serial) {
+            let (chat, message) = place.ids();
+            let edit = Outgoing::Edit {
+                chat: chat.0,
+                message: message.0,
+                markup: markup.clone(),
+                keyboard: None,
+            };
+            Box::pin(deliver(bot, ctx, &edit)).await;
+        }
+        return;
+    }
+    let mut backoff = FIRST_BACKOFF;
+    loop {
+        if let Outgoing::Message {
+            decision: Some((session, serial)),
+            ..
+        } = item
+            && !still_open(ctx, *session, *serial).await
+        {
+            tracing::info!(
+                "outbox: decision {serial} of {session} closed before it could be sent; dropped"
+            );
+            return;
+        }
+        let error = match send::item(bot, item).await {
+            Ok(sent) => {
+                if let (
+                    Some(message),
+                    Outgoing::Message {
+                        decision: Some((session, serial)),
+                        ..
+                    },
+                ) = (sent, item)
+                {
+                    ctx.posted
+                        .add(*session, *serial, Place::new(message.chat.id, message.id));
+                }
+                return;
+            }
+            Err(e) => e,
+        };
+        let wait = match send::retry(&error) {
+            Retry::After(wait) => wait,
+            Retry::Backoff => {
+                let wait = backoff;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+                wait
+            }
+            Retry::Never => {
+                tracing::error!("outbox: Telegram refused a message for good: {error}");
+                return;
+            }
+        };
+        tracing::warn!("outbox: {error}; trying again in {wait:?}");
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// Whether decision `serial` of `session` is still the open one.
+async fn still_open(ctx: &Ctx, session: SessionId, serial: u32) -> bool {
+    match ctx.run(move |m| m.get(session)).await {
+        Ok(record) => record.pending().is_some_and(|d| d.serial == serial),
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_survive_a_restart_in_order_and_leave_when_done() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox::open(dir.path()).unwrap();
+        let first = Outgoing::message(ChatId(1), &Html::text("one <"), None);
+        let second = Outgoing::settle(SessionId::new(), 3, &Html::text("two"));
+        outbox.push(first.clone());
+        outbox.push(second.clone());
+        let (seq, item) = outbox.front().unwrap();
+        assert_eq!(item, first);
+        outbox.done(seq);
+        drop(outbox);
+
+        let reopened = Outbox::open(dir.path()).unwrap();
+        assert_eq!(reopened.len(), 1);
+        assert_eq!(reopened.front().unwrap().1, second);
+        reopened.push(first.clone());
+        let seqs: Vec<u64> = reopened.lock().items.iter().map(|(s, _)| *s).collect();
+        assert_eq!(seqs, [1, 2], "numbering goes on after the last item kept");
+    }
+
+    #[test]
+    fn a_corrupt_item_is_moved_aside_and_the_rest_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox::open(dir.path()).unwrap();
+        outbox.push(Outgoing::message(ChatId(1), &Html::text("kept"), None));
+        std::fs::write(
+            dir.path().join(DIR).join(format!("{:020}.json", 7)),
+            b"{nope",
+        )
+        .unwrap();
+        drop(outbox);
+        let reopened = Outbox::open(dir.path()).unwrap();
+        assert_eq!(reopened.len(), 1);
+        assert!(
+            dir.path()
+                .join(DIR)
+                .join(format!("{:020}.json.corrupt", 7))
+                .exists()
+        );
+    }
+}
