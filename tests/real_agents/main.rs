@@ -9,4 +9,5 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod gemini;
 mod harness;

@@ -3,6 +3,7 @@
 
 pub mod bot;
 pub mod botapi;
+pub mod models;
 pub mod tmux;
 
 use std::path::PathBuf;

@@ -1,0 +1,317 @@
+//! Gemini CLI, at the version `.ci/agents/install-gemini.sh` pins, against
+//! the loopback Gemini stand-in: its folder-trust dialog, its auth-method
+//! menu, a shell command confirmation and file write/edit confirmations,
+//! captured as fixtures and answered from the phone through tgmux; what it
+//! does with a task given while the trust dialog is open; and the JSON its
+//! hooks receive.
+//!
+//! The CLI runs with a home of its own (settings that turn off usage
+//! statistics, telemetry and update checks), a fake API key, and
+//! `GOOGLE_GEMINI_BASE_URL` pointing at the stand-in.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::harness;
+use crate::support::bot::{ALICE, BotProcess, BotSetup, ask, tap};
+use crate::support::botapi::{BotApi, SentMessage};
+use crate::support::models::gemini::{GeminiStandIn, Reply, Turn};
+use crate::support::tmux::TmuxSandbox;
+use crate::support::{sh_quote, wait_until};
+
+/// The model named on the command line: with its default (`auto`) the CLI
+/// first asks a router model which model to use, a call off the script.
+const MODEL: &str = "gemini-2.5-flash";
+/// The API key the CLI is given; the stand-in takes any.
+const API_KEY: &str = "fake-gemini-key";
+/// How long the CLI may take to start and draw a prompt, or to act on an
+/// answer (it loads a 100 MB bundle; two cores are shared).
+const SLOW: Duration = Duration::from_secs(40);
+/// How long a screen must stay unchanged to count as drawn.
+const QUIET: Duration = Duration::from_millis(400);
+/// The tmux session of the capture tests.
+const PANE: &str = "gemini";
+
+/// A shell command the model asks to run, and the file it writes.
+const SHELL_COMMAND: &str = "echo hi > marker.txt";
+const MARKER: &str = "marker.txt";
+
+/// How the CLI's home is set up before it starts.
+#[derive(Clone, Copy, PartialEq)]
+enum Start {
+    /// Nothing chosen yet: the trust dialog, then the auth-method menu.
+    Fresh,
+    /// API-key auth chosen, the folder not trusted: the trust dialog first.
+    Untrusted,
+    /// API-key auth chosen and the folder trusted: straight to the input box.
+    Ready,
+}
+
+/// Gemini CLI set up in a sandbox: the stand-in it talks to, its home, and
+/// the project folder it runs in (`code/webapp`, where `/new webapp` goes).
+struct Gemini {
+    model: GeminiStandIn,
+    home: PathBuf,
+    folder: PathBuf,
+}
+
+impl Gemini {
+    /// Starts the stand-in with `script` and writes the CLI's home for `start`.
+    async fn new(sandbox: &TmuxSandbox, start: Start, script: Vec<Reply>) -> Gemini {
+        let gemini = Gemini {
+            model: GeminiStandIn::start(script).await,
+            home: sandbox.path("home"),
+            folder: sandbox.path("code/webapp"),
+        };
+        std::fs::create_dir_all(&gemini.folder).expect("create the project folder");
+        let mut settings = json!({
+            "privacy": { "usageStatisticsEnabled": false },
+            "telemetry": { "enabled": false },
+            "general": { "enableAutoUpdate": false, "enableAutoUpdateNotification": false },
+        });
+        if start != Start::Fresh {
+            settings["security"] = json!({ "auth": { "selectedType": "gemini-api-key" } });
+        }
+        gemini.write_settings(&settings);
+        if start == Start::Ready {
+            gemini.trust_folder();
+        }
+        gemini
+    }
+
+    /// Records the project folder as trusted, as the trust dialog would.
+    fn trust_folder(&self) {
+        let mut trusted = serde_json::Map::new();
+        trusted.insert(
+            self.folder.to_string_lossy().into_owned(),
+            json!("TRUST_FOLDER"),
+        );
+        write_json(&self.trusted_folders_file(), &Value::Object(trusted));
+    }
+
+    /// Replaces the CLI's user settings.
+    fn write_settings(&self, settings: &Value) {
+        write_json(&self.home.join(".gemini/settings.json"), settings);
+    }
+
+    fn settings(&self) -> Value {
+        read_json(&self.home.join(".gemini/settings.json")).unwrap_or(Value::Null)
+    }
+
+    fn trusted_folders_file(&self) -> PathBuf {
+        self.home.join(".gemini/trustedFolders.json")
+    }
+
+    /// The folders the CLI was told to trust, and how.
+    fn trusted_folders(&self) -> Value {
+        read_json(&self.trusted_folders_file()).unwrap_or(Value::Null)
+    }
+
+    /// The variables the CLI needs on top of the test's own (`PATH` finds node).
+    fn env(&self) -> Vec<(String, String)> {
+        [
+            ("HOME", self.home.to_string_lossy().into_owned()),
+            ("GEMINI_API_KEY", API_KEY.to_owned()),
+            ("GOOGLE_GEMINI_BASE_URL", self.model.url()),
+            // A terminal that says it has true colour, as most do: without
+            // it the CLI adds a warning to every screen.
+            ("COLORTERM", "truecolor".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+
+    /// The command line, as `TGMUX_AGENT` gives it.
+    fn command() -> String {
+        format!("{} -m {MODEL}", sh_quote(harness::cli("gemini")))
+    }
+
+    /// Starts the CLI in the sandbox session [`PANE`] at 80x24, in the
+    /// project folder, with `task` given by `--prompt-interactive`.
+    fn start_in_pane(&self, sandbox: &TmuxSandbox, task: Option<&str>) {
+        let mut command = Gemini::command();
+        if let Some(task) = task {
+            command.push_str(&format!(" --prompt-interactive {}", sh_quote(task)));
+        }
+        let folder = self.folder.to_string_lossy();
+        let mut args = vec!["new-session", "-d", "-s", PANE, "-x", "80", "-y", "24"];
+        args.extend(["-c", &folder]);
+        let env: Vec<String> = self.env().iter().map(|(k, v)| format!("{k}={v}")).collect();
+        for var in &env {
+            args.extend(["-e", var]);
+        }
+        args.push(&command);
+        let out = sandbox.tmux(&args);
+        assert!(out.status.success(), "new-session: {out:?}");
+    }
+
+    /// Waits until the stand-in has been asked for `n` turns; returns them.
+    fn wait_for_turns(&self, n: usize) -> Vec<Turn> {
+        let mut turns = Vec::new();
+        wait_until(SLOW, &format!("{n} turns asked of the stand-in"), || {
+            turns = self.model.turns();
+            turns.len() >= n
+        });
+        turns
+    }
+}
+
+fn write_json(path: &Path, value: &Value) {
+    std::fs::create_dir_all(path.parent().expect("a parent")).expect("create the folder");
+    std::fs::write(path, format!("{value:#}\n")).expect("write JSON");
+}
+
+fn read_json(path: &Path) -> Option<Value> {
+    serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
+}
+
+// ---- Screens ---------------------------------------------------------------
+
+/// The pane's screen, plain or with its colours (`-e`).
+fn screen(sandbox: &TmuxSandbox, colours: bool) -> String {
+    let mut args = vec!["capture-pane", "-p", "-t", "=gemini:"];
+    if colours {
+        args.push("-e");
+    }
+    let out = sandbox.tmux(&args);
+    assert!(out.status.success(), "capture-pane: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Waits until the pane, `cols` wide, shows `text` on a line drawn across
+/// the whole width (a dialog's box, redrawn after a resize) and has not
+/// changed for [`QUIET`]; returns that screen.
+fn drawn(sandbox: &TmuxSandbox, text: &str, cols: usize) -> String {
+    let mut last = String::new();
+    let mut since = Instant::now();
+    wait_until(SLOW, &format!("{text:?} drawn {cols} wide"), || {
+        let now = screen(sandbox, false);
+        if now != last {
+            last = now;
+            since = Instant::now();
+            return false;
+        }
+        let full_width = last
+            .lines()
+            .any(|l| l.contains(text) && l.chars().count() + 4 >= cols);
+        full_width && since.elapsed() >= QUIET
+    });
+    last
+}
+
+/// Captures the pane's open prompt, recognised by `text`, at 80x24, then
+/// resizes it to 120x40 and captures the redrawn prompt; writes both as
+/// fixtures `gemini-<prompt>.<cols>x<rows>[.ansi].txt` when refreshing.
+/// Returns the plain screens.
+fn capture_sizes(sandbox: &TmuxSandbox, prompt: &str, text: &str) -> Vec<String> {
+    let mut screens = Vec::new();
+    for (cols, rows) in [(80, 24), (120, 40)] {
+        let size = ["-x", &cols.to_string(), "-y", &rows.to_string()].map(str::to_owned);
+        let mut args = vec!["resize-window", "-t", "=gemini:"];
+        args.extend(size.iter().map(String::as_str));
+        let out = sandbox.tmux(&args);
+        assert!(out.status.success(), "resize-window: {out:?}");
+        let plain = drawn(sandbox, text, cols);
+        let colours = screen(sandbox, true);
+        if harness::refreshing() {
+            let name = format!("gemini-{prompt}.{cols}x{rows}");
+            let dir = harness::fixtures_dir();
+            std::fs::write(dir.join(format!("{name}.txt")), &plain).expect("write fixture");
+            std::fs::write(dir.join(format!("{name}.ansi.txt")), &colours).expect("write fixture");
+        }
+        screens.push(plain);
+    }
+    screens
+}
+
+/// The model's request to run [`SHELL_COMMAND`].
+fn shell_call() -> Reply {
+    Reply::call(
+        "run_shell_command",
+        json!({ "command": SHELL_COMMAND, "description": "Write the marker file." }),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn gemini_trust_dialog_is_captured() {
+    let sandbox = TmuxSandbox::new();
+    let gemini = Gemini::new(&sandbox, Start::Untrusted, vec![]).await;
+    gemini.start_in_pane(&sandbox, None);
+    for screen in capture_sizes(&sandbox, "trust", "Do you trust the files in this folder?") {
+        assert!(screen.contains("1. Trust folder (webapp)"), "{screen}");
+        assert!(screen.contains("3. Don't trust"), "{screen}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn gemini_auth_menu_is_captured() {
+    let sandbox = TmuxSandbox::new();
+    let gemini = Gemini::new(&sandbox, Start::Fresh, vec![]).await;
+    gemini.trust_folder();
+    gemini.start_in_pane(&sandbox, None);
+    let question = "How would you like to authenticate for this project?";
+    for screen in capture_sizes(&sandbox, "auth", question) {
+        assert!(screen.contains("● 2. Use Gemini API Key"), "{screen}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn gemini_shell_confirmation_is_captured() {
+    let sandbox = TmuxSandbox::new();
+    let gemini = Gemini::new(&sandbox, Start::Ready, vec![shell_call()]).await;
+    gemini.start_in_pane(&sandbox, Some("write the marker"));
+    for screen in capture_sizes(&sandbox, "shell", "Allow execution of [Shell]?") {
+        assert!(screen.contains("? Shell  echo hi > marker.txt"), "{screen}");
+    }
+}
+
+/// The model's request to write `hello.txt` in `folder`.
+fn write_call(folder: &Path) -> Reply {
+    Reply::call(
+        "write_file",
+        json!({
+            "file_path": folder.join("hello.txt"),
+            "content": "hello from gemini\nsecond line\n",
+        }),
+    )
+}
+
+/// The model's request to change `old line` in `notes.txt` in `folder`.
+fn edit_call(folder: &Path) -> Reply {
+    Reply::call(
+        "replace",
+        json!({
+            "file_path": folder.join("notes.txt"),
+            "old_string": "old line",
+            "new_string": "new line",
+            "instruction": "Change the old line.",
+        }),
+    )
+}
+
+const NOTES: &str = "line one\nold line\nline three\n";
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn gemini_file_confirmations_are_captured() {
+    let sandbox = TmuxSandbox::new();
+    let folder = sandbox.path("code/webapp");
+    let script = vec![write_call(&folder), edit_call(&folder)];
+    let gemini = Gemini::new(&sandbox, Start::Ready, script).await;
+    std::fs::write(folder.join("notes.txt"), NOTES).expect("write notes");
+    gemini.start_in_pane(&sandbox, Some("write the files"));
+    for screen in capture_sizes(&sandbox, "write-file", "? WriteFile  Writing to hello.txt") {
+        assert!(screen.contains("Apply this change?"), "{screen}");
+    }
+    let out = sandbox.tmux(&["send-keys", "-t", "=gemini:", "1"]);
+    assert!(out.status.success(), "send-keys: {out:?}");
+    for screen in capture_sizes(&sandbox, "edit", "? Edit  notes.txt: old line => new line") {
+        assert!(screen.contains("Apply this change?"), "{screen}");
+    }
+}
