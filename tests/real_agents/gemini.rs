@@ -124,9 +124,11 @@ impl Gemini {
         .collect()
     }
 
-    /// The command line, as `TGMUX_AGENT` gives it.
+    /// The command line, as `TGMUX_AGENT` gives it. The path goes unquoted:
+    /// tgmux knows the agent by its program name, and passes the task as the
+    /// prompt argument only to a program it knows.
     fn command() -> String {
-        format!("{} -m {MODEL}", sh_quote(harness::cli("gemini")))
+        format!("{} -m {MODEL}", harness::cli("gemini").display())
     }
 
     /// Starts the CLI in the sandbox session [`PANE`] at 80x24, in the
@@ -170,15 +172,27 @@ fn read_json(path: &Path) -> Option<Value> {
 
 // ---- Screens ---------------------------------------------------------------
 
-/// The pane's screen, plain or with its colours (`-e`).
-fn screen(sandbox: &TmuxSandbox, colours: bool) -> String {
-    let mut args = vec!["capture-pane", "-p", "-t", "=gemini:"];
+/// The screen of tmux session `session`, plain or with its colours (`-e`).
+fn screen_of(sandbox: &TmuxSandbox, session: &str, colours: bool) -> String {
+    let target = format!("={session}:");
+    let mut args = vec!["capture-pane", "-p", "-t", &target];
     if colours {
         args.push("-e");
     }
     let out = sandbox.tmux(&args);
     assert!(out.status.success(), "capture-pane: {out:?}");
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The screen of the capture tests' session [`PANE`].
+fn screen(sandbox: &TmuxSandbox, colours: bool) -> String {
+    screen_of(sandbox, PANE, colours)
+}
+
+/// Presses `keys` in the capture tests' session, as someone at the terminal.
+fn press(sandbox: &TmuxSandbox, keys: &str) {
+    let out = sandbox.tmux(&["send-keys", "-t", "=gemini:", keys]);
+    assert!(out.status.success(), "send-keys: {out:?}");
 }
 
 /// Waits until the pane, `cols` wide, shows `text` on a line drawn across
@@ -309,9 +323,368 @@ async fn gemini_file_confirmations_are_captured() {
     for screen in capture_sizes(&sandbox, "write-file", "? WriteFile  Writing to hello.txt") {
         assert!(screen.contains("Apply this change?"), "{screen}");
     }
-    let out = sandbox.tmux(&["send-keys", "-t", "=gemini:", "1"]);
-    assert!(out.status.success(), "send-keys: {out:?}");
+    press(&sandbox, "1");
     for screen in capture_sizes(&sandbox, "edit", "? Edit  notes.txt: old line => new line") {
         assert!(screen.contains("Apply this change?"), "{screen}");
+    }
+}
+
+// ---- The trust dialog and a task given with it ----------------------------------
+
+/// Gemini CLI does not hold a `--prompt-interactive` task back while its
+/// trust dialog is open: it sends the task at once, draws the tool
+/// confirmation above the dialog, and keys go to the confirmation. Trusting
+/// the folder then restarts the CLI, which sends the task a second time.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn gemini_task_runs_before_the_trust_dialog_is_answered() {
+    let sandbox = TmuxSandbox::new();
+    let script = vec![
+        shell_call(),
+        Reply::text("All done: the marker is written."),
+    ];
+    let gemini = Gemini::new(&sandbox, Start::Untrusted, script).await;
+    gemini.start_in_pane(&sandbox, Some("write the marker"));
+    gemini.wait_for_turns(1);
+    let trust = "Do you trust the files in this folder?";
+    for screen in capture_sizes(&sandbox, "trust-and-shell", trust) {
+        assert!(screen.contains("1. Trust folder (webapp)"), "{screen}");
+    }
+    let both = screen(&sandbox, false);
+    let shell_at = both
+        .find("Allow execution of [Shell]?")
+        .expect("the shell prompt");
+    let trust_at = both.find(trust).expect("the trust dialog");
+    assert!(shell_at < trust_at, "the shell prompt above:\n{both}");
+
+    press(&sandbox, "1");
+    let marker = gemini.folder.join(MARKER);
+    wait_until(SLOW, "the command to run", || marker.exists());
+    assert_eq!(std::fs::read_to_string(&marker).expect("marker"), "hi\n");
+    let turns = gemini.wait_for_turns(2);
+    assert_eq!(turns[1].function_responses()[0].0, "run_shell_command");
+    assert_eq!(gemini.trusted_folders(), Value::Null, "still untrusted");
+    drawn(&sandbox, trust, 120);
+
+    press(&sandbox, "1");
+    let folder = gemini.folder.to_string_lossy().into_owned();
+    wait_until(SLOW, "the folder trusted", || {
+        gemini.trusted_folders()[&folder] == "TRUST_FOLDER"
+    });
+    let turns = gemini.wait_for_turns(3);
+    assert_eq!(turns[2].function_responses(), []);
+    assert_eq!(
+        turns[2].user_texts().last().map(String::as_str),
+        Some("write the marker"),
+        "the restarted CLI sent the task again"
+    );
+}
+
+// ---- From the phone ---------------------------------------------------------
+
+/// tgmux running with Gemini CLI as its agent, and the phone that drives it.
+struct Phone {
+    api: BotApi,
+    _bot: BotProcess,
+}
+
+impl Phone {
+    async fn start(sandbox: &TmuxSandbox, gemini: &Gemini) -> Phone {
+        let api = BotApi::start().await;
+        let mut setup = BotSetup::new(sandbox, Gemini::command());
+        setup.env = gemini.env();
+        let (bot, _) = BotProcess::start_ready(&api, sandbox, &setup).await;
+        Phone { api, _bot: bot }
+    }
+
+    /// `/new webapp [task]`, then the first question the agent asks.
+    async fn new_session(&self, task: &str) -> SentMessage {
+        let started = ask(&self.api, ALICE, &format!("/new webapp {task}"), |m| {
+            m.text.contains("started")
+        })
+        .await;
+        self.decision_after(started.message_id).await
+    }
+
+    /// The first decision message to Alice after message `mark`.
+    async fn decision_after(&self, mark: i32) -> SentMessage {
+        self.api
+            .wait_for_message(SLOW, |m| {
+                m.chat_id == ALICE && m.message_id > mark && m.text.contains("is waiting for you")
+            })
+            .await
+    }
+
+    /// Taps the button labelled `label` and checks the tap was taken.
+    async fn tap(&self, decision: &SentMessage, label: &str) {
+        let answer = tap(&self.api, ALICE, decision.message_id, label).await;
+        let said = answer.text.unwrap_or_default();
+        assert!(!said.contains("no longer open"), "{said}");
+    }
+}
+
+/// The button labels of a decision message.
+fn labels(m: &SentMessage) -> Vec<String> {
+    m.buttons().into_iter().map(|(text, _)| text).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn gemini_trust_dialog_answered_from_the_phone() {
+    let sandbox = TmuxSandbox::new();
+    let gemini = Gemini::new(&sandbox, Start::Untrusted, vec![]).await;
+    let phone = Phone::start(&sandbox, &gemini).await;
+    let d = phone.new_session("").await;
+    assert!(
+        d.visible.contains("Do you trust the files in this folder?"),
+        "{}",
+        d.visible
+    );
+    assert_eq!(
+        labels(&d),
+        [
+            "⭐ Trust folder (webapp)",
+            "Trust parent folder (code)",
+            "Don't trust",
+            "👁 Peek"
+        ]
+    );
+    phone.tap(&d, "Trust folder (webapp)").await;
+    let folder = gemini.folder.to_string_lossy().into_owned();
+    wait_until(SLOW, "the folder trusted", || {
+        gemini.trusted_folders()[&folder] == "TRUST_FOLDER"
+    });
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn gemini_auth_menu_answered_from_the_phone() {
+    let sandbox = TmuxSandbox::new();
+    let gemini = Gemini::new(&sandbox, Start::Fresh, vec![]).await;
+    gemini.trust_folder();
+    let phone = Phone::start(&sandbox, &gemini).await;
+    let d = phone.new_session("").await;
+    assert!(
+        d.visible
+            .contains("How would you like to authenticate for this project?"),
+        "{}",
+        d.visible
+    );
+    assert_eq!(
+        labels(&d),
+        [
+            "Sign in with Google",
+            "⭐ Use Gemini API Key",
+            "Vertex AI",
+            "👁 Peek"
+        ]
+    );
+    phone.tap(&d, "Use Gemini API Key").await;
+    wait_until(SLOW, "API-key auth chosen", || {
+        gemini.settings()["security"]["auth"]["selectedType"] == "gemini-api-key"
+    });
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn gemini_shell_command_allowed_from_the_phone() {
+    let sandbox = TmuxSandbox::new();
+    let script = vec![
+        shell_call(),
+        Reply::text("All done: the marker is written."),
+    ];
+    let gemini = Gemini::new(&sandbox, Start::Ready, script).await;
+    let phone = Phone::start(&sandbox, &gemini).await;
+    let d = phone.new_session("write the marker").await;
+    assert!(
+        d.visible.contains("Allow execution of [Shell]?"),
+        "{}",
+        d.visible
+    );
+    assert!(d.visible.contains(SHELL_COMMAND), "{}", d.visible);
+    assert_eq!(
+        labels(&d),
+        [
+            "⭐ Allow once",
+            "Allow for this session",
+            "No, suggest changes",
+            "👁 Peek"
+        ]
+    );
+    phone.tap(&d, "Allow once").await;
+    let turns = gemini.wait_for_turns(2);
+    assert_eq!(
+        std::fs::read_to_string(gemini.folder.join(MARKER)).expect("marker"),
+        "hi\n"
+    );
+    let results = turns[1].function_responses();
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert_eq!(results[0].0, "run_shell_command");
+    let output = results[0].1["output"].as_str().unwrap_or_default();
+    assert!(output.contains("Output: (empty)"), "{output}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn gemini_shell_command_refused_from_the_phone() {
+    let sandbox = TmuxSandbox::new();
+    let gemini = Gemini::new(&sandbox, Start::Ready, vec![shell_call()]).await;
+    let phone = Phone::start(&sandbox, &gemini).await;
+    let d = phone.new_session("write the marker").await;
+    phone.tap(&d, "No, suggest changes").await;
+    wait_until(SLOW, "the request cancelled", || {
+        screen_of(&sandbox, "webapp", false).contains("Request cancelled.")
+    });
+    assert!(!gemini.folder.join(MARKER).exists());
+    assert_eq!(
+        gemini.model.turns().len(),
+        1,
+        "nothing went back to the model"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn gemini_file_write_and_edit_allowed_from_the_phone() {
+    let sandbox = TmuxSandbox::new();
+    let folder = sandbox.path("code/webapp");
+    let script = vec![
+        write_call(&folder),
+        edit_call(&folder),
+        Reply::text("All done: both files are written."),
+    ];
+    let gemini = Gemini::new(&sandbox, Start::Ready, script).await;
+    std::fs::write(folder.join("notes.txt"), NOTES).expect("write notes");
+    let phone = Phone::start(&sandbox, &gemini).await;
+
+    let write = phone.new_session("write the files").await;
+    assert!(
+        write.visible.contains("Apply this change?"),
+        "{}",
+        write.visible
+    );
+    assert!(
+        write.visible.contains("hello.txt"),
+        "the file: {}",
+        write.visible
+    );
+    assert!(
+        write.visible.contains("hello from gemini"),
+        "{}",
+        write.visible
+    );
+    let labels_now = labels(&write);
+    assert_eq!(
+        labels_now,
+        [
+            "⭐ Allow once",
+            "Allow for this session",
+            "Modify with external editor",
+            "No, suggest changes",
+            "👁 Peek"
+        ]
+    );
+    phone.tap(&write, "Allow once").await;
+    let turns = gemini.wait_for_turns(2);
+    assert_eq!(
+        std::fs::read_to_string(folder.join("hello.txt")).expect("hello.txt"),
+        "hello from gemini\nsecond line\n"
+    );
+    assert_eq!(turns[1].function_responses()[0].0, "write_file");
+
+    let edit = phone.decision_after(write.message_id).await;
+    assert!(
+        edit.visible.contains("notes.txt"),
+        "the file: {}",
+        edit.visible
+    );
+    assert!(edit.visible.contains("+ new line"), "{}", edit.visible);
+    assert_eq!(labels(&edit), labels_now);
+    phone.tap(&edit, "Allow once").await;
+    let turns = gemini.wait_for_turns(3);
+    assert_eq!(
+        std::fs::read_to_string(folder.join("notes.txt")).expect("notes.txt"),
+        "line one\nnew line\nline three\n"
+    );
+    assert_eq!(turns[2].function_responses()[0].0, "replace");
+}
+
+// ---- Hooks --------------------------------------------------------------------
+
+/// Where the hook events of a test are written, one file per event name.
+fn event_file(sandbox: &TmuxSandbox, event: &str) -> PathBuf {
+    sandbox.path(&format!("events/{event}.json"))
+}
+
+/// A hook for `event` that writes the JSON it is given to [`event_file`].
+fn recording_hook(sandbox: &TmuxSandbox, event: &str) -> Value {
+    let file = sh_quote(event_file(sandbox, event));
+    json!([{ "matcher": "*", "hooks": [{ "type": "command", "command": format!("cat > {file}") }] }])
+}
+
+/// Gemini CLI runs hooks set in its settings (`hooks.AfterAgent`, ...), its
+/// user settings here; the command gets the event as JSON on stdin.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn gemini_after_agent_hook_receives_the_turn() {
+    let sandbox = TmuxSandbox::new();
+    std::fs::create_dir_all(sandbox.path("events")).expect("events folder");
+    let done = "All done: the marker is written.";
+    let gemini = Gemini::new(
+        &sandbox,
+        Start::Ready,
+        vec![shell_call(), Reply::text(done)],
+    )
+    .await;
+    let mut settings = gemini.settings();
+    settings["hooks"] = json!({
+        "AfterAgent": recording_hook(&sandbox, "AfterAgent"),
+        "Notification": recording_hook(&sandbox, "Notification"),
+    });
+    gemini.write_settings(&settings);
+    gemini.start_in_pane(&sandbox, Some("write the marker"));
+
+    let notification = event_file(&sandbox, "Notification");
+    wait_until(SLOW, "the Notification hook", || {
+        read_json(&notification).is_some()
+    });
+    let event = read_json(&notification).expect("Notification JSON");
+    assert_eq!(event["hook_event_name"], "Notification");
+    assert_eq!(event["notification_type"], "ToolPermission");
+    assert_eq!(event["details"]["command"], SHELL_COMMAND);
+    drawn(&sandbox, "Allow execution of [Shell]?", 80);
+    press(&sandbox, "1");
+
+    let after = event_file(&sandbox, "AfterAgent");
+    wait_until(SLOW, "the AfterAgent hook", || read_json(&after).is_some());
+    let event = read_json(&after).expect("AfterAgent JSON");
+    assert_eq!(event["hook_event_name"], "AfterAgent");
+    assert_eq!(event["prompt"], "write the marker");
+    assert_eq!(event["prompt_response"], done);
+    assert_eq!(event["stop_hook_active"], false);
+    assert_eq!(event["cwd"], json!(gemini.folder));
+    let transcript = event["transcript_path"].as_str().unwrap_or_default();
+    assert!(
+        transcript.starts_with(&*gemini.home.to_string_lossy()),
+        "{transcript}"
+    );
+    assert!(
+        event["session_id"]
+            .as_str()
+            .is_some_and(|id| id.len() == 36),
+        "{event}"
+    );
+
+    if harness::refreshing() {
+        for (name, file) in [("AfterAgent", &after), ("Notification", &notification)] {
+            let raw = std::fs::read_to_string(file).expect("event");
+            let generic = raw
+                .replace(&*gemini.home.to_string_lossy(), "/home/user")
+                .replace(&*sandbox.dir().to_string_lossy(), "/home/user/src");
+            let dir = harness::fixtures_dir().join("../events");
+            std::fs::create_dir_all(&dir).expect("events fixtures folder");
+            std::fs::write(dir.join(format!("gemini-{name}.json")), generic)
+                .expect("write event fixture");
+        }
     }
 }
