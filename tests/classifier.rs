@@ -117,6 +117,136 @@ fn claude_trust_is_an_unnumbered_decision() {
     );
 }
 
+// ---- Gemini CLI 0.61.0 (tests/real_agents/gemini.rs captures these) -------------
+
+/// Every capture of one Gemini CLI prompt, 80x24 and 120x40, plain and
+/// coloured, as (size, screen).
+fn gemini_captures(prompt: &str) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for size in ["80x24", "120x40"] {
+        for colours in ["", ".ansi"] {
+            out.push((
+                size,
+                fixture(&format!("gemini-{prompt}.{size}{colours}.txt")),
+            ));
+        }
+    }
+    out
+}
+
+/// Gemini's menus are numbered and select on the digit.
+fn digits(n: char) -> Vec<Vec<Key>> {
+    ('1'..=n).map(|d| vec![Char(d)]).collect()
+}
+
+#[test]
+fn gemini_trust_dialog() {
+    for (size, text) in gemini_captures("trust") {
+        let found = decision(&text);
+        assert_eq!(found.question, "Do you trust the files in this folder?");
+        assert_eq!(
+            labels(&found),
+            [
+                "Trust folder (webapp)",
+                "Trust parent folder (code)",
+                "Don't trust"
+            ]
+        );
+        assert_eq!(found.default, Some(0));
+        assert_eq!(keys(&found), digits('3'));
+        let context = match size {
+            "80x24" => {
+                "Trusting a folder allows Gemini CLI to load its local configurations,\n\
+                 including custom commands, hooks, MCP servers, agent skills, and settings.\n\
+                 These configurations could execute code on your behalf or change the\n\
+                 behavior of the CLI."
+            }
+            _ => {
+                "Trusting a folder allows Gemini CLI to load its local configurations, including custom commands, hooks, MCP\n\
+                 servers, agent skills, and settings. These configurations could execute code on your behalf or change the behavior\n\
+                 of the CLI."
+            }
+        };
+        assert_eq!(found.context.as_deref(), Some(context), "{size}");
+    }
+}
+
+#[test]
+fn gemini_auth_menu_with_notes_below_it() {
+    for (size, text) in gemini_captures("auth") {
+        let found = decision(&text);
+        assert_eq!(
+            found.question, "How would you like to authenticate for this project?",
+            "{size}"
+        );
+        assert_eq!(
+            labels(&found),
+            ["Sign in with Google", "Use Gemini API Key", "Vertex AI"]
+        );
+        assert_eq!(found.default, Some(1));
+        assert_eq!(keys(&found), digits('3'));
+        assert_eq!(found.context.as_deref(), Some("? Get started"));
+    }
+}
+
+#[test]
+fn gemini_shell_confirmation_names_the_command() {
+    for (size, text) in gemini_captures("shell") {
+        let found = decision(&text);
+        assert_eq!(found.question, "Allow execution of [Shell]?", "{size}");
+        assert_eq!(
+            labels(&found),
+            [
+                "Allow once",
+                "Allow for this session",
+                "No, suggest changes"
+            ]
+        );
+        assert_eq!(found.default, Some(0));
+        assert_eq!(keys(&found), digits('3'));
+        assert_eq!(asks_reply(&found), [false, false, true]);
+        assert_eq!(
+            found.context.as_deref(),
+            Some("? Shell  echo hi > marker.txt\necho hi > marker.txt"),
+            "{size}"
+        );
+    }
+}
+
+#[test]
+fn gemini_file_confirmations_name_the_file_and_show_the_diff() {
+    let cases = [
+        (
+            "write-file",
+            "? WriteFile  Writing to hello.txt\n1 hello from gemini\n2 second line",
+        ),
+        (
+            "edit",
+            "? Edit  notes.txt: old line => new line\n\
+             1   line one\n2 - old line\n2 + new line\n3   line three",
+        ),
+    ];
+    for (prompt, context) in cases {
+        for (size, text) in gemini_captures(prompt) {
+            let found = decision(&text);
+            assert_eq!(found.question, "Apply this change?", "{prompt} {size}");
+            assert_eq!(
+                labels(&found),
+                [
+                    "Allow once",
+                    "Allow for this session",
+                    "Modify with external editor",
+                    "No, suggest changes"
+                ]
+            );
+            assert_eq!(found.default, Some(0));
+            assert_eq!(keys(&found), digits('4'));
+            assert_eq!(asks_reply(&found), [false, false, false, true]);
+            assert_eq!(found.context.as_deref(), Some(context), "{prompt} {size}");
+        }
+    }
+}
+
 // ---- Other agents' prompts ----------------------------------------------------
 
 #[test]

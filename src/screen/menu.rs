@@ -3,7 +3,9 @@
 
 use super::lexicon::{CURSORS, KEY_WORDS, RADIOS};
 use super::prompt::{Prompt, PromptEnd, context_of, option};
-use super::text::{Line, is_bullet, is_edge, is_hint, is_rule, push_words};
+use super::text::{
+    Line, is_box_bottom, is_box_top, is_bullet, is_edge, is_hint, is_rule, push_words,
+};
 use crate::tmux::Key;
 
 /// Options in a menu; more is a list, not a question.
@@ -371,14 +373,19 @@ fn menu_context(lines: &[Line], question: &Question, menu_top: usize) -> Option<
     })
 }
 
-/// The dialog's top edge above line `from`; none past a transcript entry.
+/// The dialog's top edge above line `from`, past any box drawn whole inside
+/// the dialog (a command or a diff); none past a transcript entry.
 fn dialog_top(lines: &[Line], from: usize) -> Option<usize> {
     let span = from.saturating_sub(DIALOG_SPAN);
+    let mut inner_boxes = 0usize;
     for (i, line) in lines[..from].iter().enumerate().skip(span).rev() {
-        if is_edge(line.body) {
+        if is_box_bottom(line.body) {
+            inner_boxes += 1;
+        } else if is_box_top(line.body) && inner_boxes > 0 {
+            inner_boxes -= 1;
+        } else if is_edge(line.body) {
             return Some(i);
-        }
-        if is_bullet(line.body) {
+        } else if is_bullet(line.body) && inner_boxes == 0 {
             return None;
         }
     }

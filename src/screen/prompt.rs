@@ -106,6 +106,9 @@ impl Fnv {
 /// Hint or footer lines allowed below a live prompt.
 const MAX_TRAILERS: usize = 4;
 
+/// Lines of notes a dialog may draw in its box below its options.
+const MAX_NOTES: usize = 6;
+
 /// Lines of context kept for a prompt: all the window can hold, so the
 /// fingerprint sees any change to a command or diff; the phone shortens it.
 const MAX_CONTEXT: usize = super::text::WINDOW;
@@ -129,6 +132,7 @@ pub(super) struct PromptEnd {
 fn prompt_end(lines: &[Line]) -> Option<PromptEnd> {
     let mut trailers = 0;
     let mut hinted = false;
+    let mut in_box = false;
     for (i, line) in lines.iter().enumerate().rev() {
         if line.is_blank() {
             continue;
@@ -136,11 +140,39 @@ fn prompt_end(lines: &[Line]) -> Option<PromptEnd> {
         let prompt_like = parse_head(line).is_some() || parse_line_prompt(line.body).is_some();
         let hint = is_hint(line.body);
         if prompt_like || !(hint || is_box_bottom(line.body)) {
-            return Some(PromptEnd { line: i, hinted });
+            let end = PromptEnd { line: i, hinted };
+            let notes = (!prompt_like && in_box).then(|| options_above_notes(lines, end));
+            return Some(notes.flatten().unwrap_or(end));
         }
+        in_box |= is_box_bottom(line.body);
         hinted |= hint;
         trailers += 1;
         if trailers > MAX_TRAILERS {
+            return None;
+        }
+    }
+    None
+}
+
+/// When a dialog's box ends the screen and `end` is a note inside it below
+/// the options (`Existing API key detected...`, a link to the terms), the
+/// last option line above those notes.
+fn options_above_notes(lines: &[Line], end: PromptEnd) -> Option<PromptEnd> {
+    let mut hinted = end.hinted;
+    let mut notes = 0;
+    for (i, line) in lines[..=end.line].iter().enumerate().rev() {
+        if line.is_blank() {
+            continue;
+        }
+        if !line.boxed {
+            return None;
+        }
+        if parse_head(line).is_some() {
+            return Some(PromptEnd { line: i, hinted });
+        }
+        hinted |= is_hint(line.body);
+        notes += 1;
+        if notes > MAX_NOTES {
             return None;
         }
     }

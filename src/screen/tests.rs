@@ -28,6 +28,14 @@ fn unboxes_lines_and_measures_indent() {
         (Some(1), "Allow once", 6)
     );
     assert!(Line::new("│      │").is_blank());
+    let nested = Line::new("│ │ 2 - old line        │ │");
+    assert_eq!(
+        (nested.body, nested.indent, nested.boxed),
+        ("2 - old line", 1, true)
+    );
+    let inner_edge = Line::new("│ ╰──────╯ │");
+    assert_eq!((inner_edge.body, inner_edge.boxed), ("╰──────╯", true));
+    assert!(!Line::new("  plain │ text").boxed);
 }
 
 #[test]

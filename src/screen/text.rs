@@ -108,23 +108,27 @@ pub(super) fn tail_start(screen: &str) -> usize {
     }
 }
 
-/// One screen line with any `│ ... │` box border removed.
+/// One screen line with any `│ ... │` box borders removed.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Line<'a> {
     /// The text, trimmed on both sides.
     pub(super) body: &'a str,
-    /// Columns of blank before the text (inside the box, if any).
+    /// Columns of blank before the text (inside the innermost box, if any).
     pub(super) indent: usize,
+    /// Whether the line was drawn inside a box.
+    pub(super) boxed: bool,
 }
 
 impl<'a> Line<'a> {
     pub(super) fn new(raw: &'a str) -> Self {
-        let inner = unbox(raw.trim_end());
+        let raw = raw.trim_end();
+        let inner = unbox(raw);
         let body = inner.trim_start();
         let indent = inner[..inner.len() - body.len()].chars().count();
         Line {
             body: body.trim_end(),
             indent,
+            boxed: inner.len() != raw.len(),
         }
     }
 
@@ -133,17 +137,24 @@ impl<'a> Line<'a> {
     }
 }
 
-/// The inside of a line drawn in a box (`│ text │`), or the line itself.
+/// The inside of a line drawn in a box (`│ text │`), boxes in boxes
+/// included (`│ │ text │ │`), or the line itself.
 pub(super) fn unbox(line: &str) -> &str {
     let trimmed = line.trim_start();
     let Some(inner) = trimmed.strip_prefix(['│', '┃', '║']) else {
         return line;
     };
     let inner = inner.trim_end();
-    inner
-        .strip_suffix(['│', '┃', '║'])
-        .unwrap_or(inner)
-        .trim_end()
+    let inner = inner.strip_suffix(['│', '┃', '║']).unwrap_or(inner);
+    let nested = inner.trim();
+    let (Some(first), Some(last)) = (nested.chars().next(), nested.chars().last()) else {
+        return inner.trim_end();
+    };
+    if nested.chars().count() > 1 && first == last && matches!(first, '│' | '┃' | '║') {
+        unbox(inner)
+    } else {
+        inner.trim_end()
+    }
 }
 
 /// The lines of the window, without the blank lines after the last one.
@@ -166,6 +177,11 @@ pub(super) fn is_rule(body: &str) -> bool {
 /// A box's bottom edge (`╰───╯`).
 pub(super) fn is_box_bottom(body: &str) -> bool {
     is_rule(body) && body.starts_with(['╰', '└', '╚', '┗'])
+}
+
+/// A box's top edge (`╭───╮`).
+pub(super) fn is_box_top(body: &str) -> bool {
+    is_rule(body) && body.starts_with(['╭', '┌', '╔', '┏'])
 }
 
 /// A solid rule or a box's top edge: where a dialog starts.

@@ -423,6 +423,12 @@ impl Phone {
     }
 }
 
+/// A decision message about the session, whole: `prompt` is the question
+/// and its context as the agent drew them.
+fn decision_text(prompt: &str) -> String {
+    format!("❓ webapp is waiting for you\n\n{prompt}\n\n⭐ = the agent's proposed default")
+}
+
 /// The button labels of a decision message.
 fn labels(m: &SentMessage) -> Vec<String> {
     m.buttons().into_iter().map(|(text, _)| text).collect()
@@ -435,10 +441,13 @@ async fn gemini_trust_dialog_answered_from_the_phone() {
     let gemini = Gemini::new(&sandbox, Start::Untrusted, vec![]).await;
     let phone = Phone::start(&sandbox, &gemini).await;
     let d = phone.new_session("").await;
-    assert!(
-        d.visible.contains("Do you trust the files in this folder?"),
-        "{}",
-        d.visible
+    assert_eq!(
+        d.visible,
+        decision_text(
+            "Do you trust the files in this folder?\n\
+             Trusting a folder allows Gemini CLI to load its local configurations, including custom commands, hooks, MCP servers, agent skills, and settings. These\n\
+             configurations could execute code on your behalf or change the behavior of the CLI."
+        )
     );
     assert_eq!(
         labels(&d),
@@ -464,11 +473,9 @@ async fn gemini_auth_menu_answered_from_the_phone() {
     gemini.trust_folder();
     let phone = Phone::start(&sandbox, &gemini).await;
     let d = phone.new_session("").await;
-    assert!(
-        d.visible
-            .contains("How would you like to authenticate for this project?"),
-        "{}",
-        d.visible
+    assert_eq!(
+        d.visible,
+        decision_text("How would you like to authenticate for this project?\n? Get started")
     );
     assert_eq!(
         labels(&d),
@@ -496,12 +503,12 @@ async fn gemini_shell_command_allowed_from_the_phone() {
     let gemini = Gemini::new(&sandbox, Start::Ready, script).await;
     let phone = Phone::start(&sandbox, &gemini).await;
     let d = phone.new_session("write the marker").await;
-    assert!(
-        d.visible.contains("Allow execution of [Shell]?"),
-        "{}",
-        d.visible
+    assert_eq!(
+        d.visible,
+        decision_text(&format!(
+            "Allow execution of [Shell]?\n? Shell  {SHELL_COMMAND}\n{SHELL_COMMAND}"
+        ))
     );
-    assert!(d.visible.contains(SHELL_COMMAND), "{}", d.visible);
     assert_eq!(
         labels(&d),
         [
@@ -558,20 +565,12 @@ async fn gemini_file_write_and_edit_allowed_from_the_phone() {
     let phone = Phone::start(&sandbox, &gemini).await;
 
     let write = phone.new_session("write the files").await;
-    assert!(
-        write.visible.contains("Apply this change?"),
-        "{}",
-        write.visible
-    );
-    assert!(
-        write.visible.contains("hello.txt"),
-        "the file: {}",
-        write.visible
-    );
-    assert!(
-        write.visible.contains("hello from gemini"),
-        "{}",
-        write.visible
+    assert_eq!(
+        write.visible,
+        decision_text(
+            "Apply this change?\n\
+             ? WriteFile  Writing to hello.txt\n1 hello from gemini\n2 second line"
+        )
     );
     let labels_now = labels(&write);
     assert_eq!(
@@ -593,12 +592,14 @@ async fn gemini_file_write_and_edit_allowed_from_the_phone() {
     assert_eq!(turns[1].function_responses()[0].0, "write_file");
 
     let edit = phone.decision_after(write.message_id).await;
-    assert!(
-        edit.visible.contains("notes.txt"),
-        "the file: {}",
-        edit.visible
+    assert_eq!(
+        edit.visible,
+        decision_text(
+            "Apply this change?\n\
+             ? Edit  notes.txt: old line => new line\n\
+             1   line one\n2 - old line\n2 + new line\n3   line three"
+        )
     );
-    assert!(edit.visible.contains("+ new line"), "{}", edit.visible);
     assert_eq!(labels(&edit), labels_now);
     phone.tap(&edit, "Allow once").await;
     let turns = gemini.wait_for_turns(3);
