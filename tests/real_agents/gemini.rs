@@ -682,7 +682,7 @@ async fn gemini_after_agent_hook_receives_the_turn() {
             let generic = raw
                 .replace(&*gemini.home.to_string_lossy(), "/home/user")
                 .replace(&*sandbox.dir().to_string_lossy(), "/home/user/src");
-            let dir = harness::fixtures_dir().join("../events");
+            let dir = harness::fixtures_dir().with_file_name("events");
             std::fs::create_dir_all(&dir).expect("events fixtures folder");
             std::fs::write(dir.join(format!("gemini-{name}.json")), generic)
                 .expect("write event fixture");
