@@ -31,8 +31,9 @@ const API_KEY: &str = "fake-gemini-key";
 const SLOW: Duration = Duration::from_secs(40);
 /// How long a screen must stay unchanged to count as drawn.
 const QUIET: Duration = Duration::from_millis(400);
-/// The tmux session of the capture tests.
+/// The tmux session of the capture tests, and its pane as a tmux target.
 const PANE: &str = "gemini";
+const TARGET: &str = "=gemini:";
 
 /// A shell command the model asks to run, and the file it writes.
 const SHELL_COMMAND: &str = "echo hi > marker.txt";
@@ -191,7 +192,7 @@ fn screen(sandbox: &TmuxSandbox, colours: bool) -> String {
 
 /// Presses `keys` in the capture tests' session, as someone at the terminal.
 fn press(sandbox: &TmuxSandbox, keys: &str) {
-    let out = sandbox.tmux(&["send-keys", "-t", "=gemini:", keys]);
+    let out = sandbox.tmux(&["send-keys", "-t", TARGET, keys]);
     assert!(out.status.success(), "send-keys: {out:?}");
 }
 
@@ -224,7 +225,7 @@ fn capture_sizes(sandbox: &TmuxSandbox, prompt: &str, text: &str) -> Vec<String>
     let mut screens = Vec::new();
     for (cols, rows) in [(80, 24), (120, 40)] {
         let size = ["-x", &cols.to_string(), "-y", &rows.to_string()].map(str::to_owned);
-        let mut args = vec!["resize-window", "-t", "=gemini:"];
+        let mut args = vec!["resize-window", "-t", TARGET];
         args.extend(size.iter().map(String::as_str));
         let out = sandbox.tmux(&args);
         assert!(out.status.success(), "resize-window: {out:?}");
