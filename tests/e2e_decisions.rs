@@ -12,12 +12,12 @@
 mod support;
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use support::bot::{ALICE, BotProcess, BotSetup, MALLORY, WAIT, ask, tap};
 use support::botapi::{BotApi, SentMessage};
 use support::tmux::TmuxSandbox;
-use support::{agent, sh_quote};
+use support::{agent, sh_quote, wait_for};
 
 /// A running bot whose agent is `script` logging to `answers.log`.
 struct Rig {
@@ -147,18 +147,6 @@ fn data_of(m: &SentMessage, label: &str) -> String {
         .find(|(text, _)| text.contains(label))
         .unwrap_or_else(|| panic!("no button {label:?} on {:?}", m.buttons()))
         .1
-}
-
-/// Polls `check` every 20 ms until it yields, for at most [`WAIT`].
-async fn wait_for<T>(what: &str, check: impl Fn() -> Option<T>) -> T {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let Some(found) = check() {
-            return found;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -19,7 +19,6 @@ pub fn agents_dir() -> PathBuf {
 pub fn cli(name: &str) -> PathBuf {
     let dir = agents_dir();
     let found = [
-        dir.join("npm/bin").join(name),
         dir.join("npm/node_modules/.bin").join(name),
         dir.join("venv/bin").join(name),
     ]

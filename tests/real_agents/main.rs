@@ -10,4 +10,5 @@
 mod support;
 
 mod gemini;
+mod claude;
 mod harness;

@@ -21,6 +21,23 @@ pub fn wait_until(timeout: Duration, what: &str, mut cond: impl FnMut() -> bool)
     }
 }
 
+/// Polls `check` every 20 ms until it yields, for at most [`bot::WAIT`];
+/// panics naming `what` then. The async twin of [`wait_until`].
+pub async fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + bot::WAIT;
+    loop {
+        if let Some(found) = check() {
+            return found;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {:?} waiting for {what}",
+            bot::WAIT
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// The path of a fake agent script in `tests/support/agents/`.
 pub fn agent(script: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -1,4 +1,5 @@
 //! Loopback stand-ins for the model APIs the real agent CLIs speak, so the
-//! real-agent suite runs offline with scripted answers.
+//! real-agent suite runs offline and scripts what the "model" does.
 
+pub mod anthropic;
 pub mod gemini;

@@ -1,0 +1,486 @@
+//! Claude Code (npm `@anthropic-ai/claude-code`, pinned in
+//! `.ci/agents/install-claude.sh`) against the loopback Anthropic stand-in,
+//! in a throw-away home: onboarding done, the fake key approved, manual
+//! ("default") permission mode, every update, telemetry and survey off.
+//!
+//! Two kinds of test: captures, which bring the CLI to a prompt in a tmux
+//! pane of the sizes the suite keeps and check it against (or, refreshing,
+//! write) `tests/fixtures/screens/claude-<prompt>.<cols>x<rows>[.ansi].txt`;
+//! and phone tests, which drive the real `tgmux run` as a phone user through
+//! each prompt and check that the agent did what was tapped.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tgmux::watch::screen::{Screen, classify};
+
+use crate::harness;
+use crate::support::bot::{ALICE, BotProcess, BotSetup, WAIT, ask, tap};
+use crate::support::botapi::{BotApi, SentMessage};
+use crate::support::models::anthropic::{Anthropic, Reply, ToolResult};
+use crate::support::tmux::TmuxSandbox;
+use crate::support::{sh_quote, wait_for, wait_until};
+
+/// The fake API key; Claude Code remembers approving a key by its last 20
+/// characters.
+const KEY: &str = "sk-ant-api03-stand-in-key-for-tgmux-tests-0000";
+/// What a real project folder is called in the committed fixtures; as long
+/// as the temp folders the captures run in (`/tmp/tgmux` and six more), so
+/// lines keep their length and layout.
+const GENERIC_FOLDER: &str = "/home/dev/webapp";
+/// How long the CLI may take to start, answer or redraw.
+const SLOW: Duration = Duration::from_secs(30);
+/// The sizes the fixtures are kept at, the first the size a capture starts at.
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+/// The final text of every scripted turn.
+const DONE: &str = "All done.";
+
+// ---- The CLI's home ---------------------------------------------------------------
+
+/// What Claude Code has been through before a test starts.
+struct Past {
+    /// Theme and security notes are behind it.
+    onboarded: bool,
+    /// It was told to use the fake key.
+    key_approved: bool,
+    /// The folder whose trust dialog was answered Yes, if any.
+    trusted: Option<PathBuf>,
+}
+
+impl Past {
+    /// Set up as a user who has been through every start-up question.
+    fn settled(folder: &Path) -> Past {
+        Past {
+            onboarded: true,
+            key_approved: true,
+            trusted: Some(folder.to_owned()),
+        }
+    }
+}
+
+/// A throw-away `HOME` and `CLAUDE_CONFIG_DIR` holding only what a test sets.
+struct Home {
+    dir: TempDir,
+}
+
+impl Home {
+    fn new(past: &Past) -> Home {
+        let dir = tempfile::tempdir().expect("temp home");
+        let config = dir.path().join(".claude");
+        std::fs::create_dir_all(&config).expect("config folder");
+        let approved: Vec<&str> = if past.key_approved {
+            vec![&KEY[KEY.len() - 20..]]
+        } else {
+            Vec::new()
+        };
+        let mut projects = serde_json::Map::new();
+        if let Some(folder) = &past.trusted {
+            projects.insert(
+                folder.to_string_lossy().into_owned(),
+                json!({ "hasTrustDialogAccepted": true }),
+            );
+        }
+        let state = json!({
+            "hasCompletedOnboarding": past.onboarded,
+            // The one-time notices about auto mode, which would cover prompts.
+            "hasSeenAutoDefaultNudge": true,
+            "hasSeenAutoDefaultNotice": true,
+            "customApiKeyResponses": { "approved": approved, "rejected": [] },
+            "projects": projects,
+        });
+        write_json(&config.join(".claude.json"), &state);
+        // Manual mode: auto mode (the default) lets a classifier answer prompts.
+        let settings = json!({ "permissions": { "defaultMode": "default" } });
+        write_json(&config.join("settings.json"), &settings);
+        Home { dir }
+    }
+
+    /// The environment that points the CLI at this home and at `model`, and
+    /// turns off everything that would reach beyond it.
+    fn env(&self, model: &Anthropic) -> Vec<(String, String)> {
+        let home = self.dir.path();
+        [
+            ("HOME", home.to_string_lossy().into_owned()),
+            (
+                "CLAUDE_CONFIG_DIR",
+                home.join(".claude").to_string_lossy().into_owned(),
+            ),
+            ("ANTHROPIC_BASE_URL", model.url()),
+            ("ANTHROPIC_API_KEY", KEY.to_owned()),
+            ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1".to_owned()),
+            ("DISABLE_AUTOUPDATER", "1".to_owned()),
+            ("DISABLE_TELEMETRY", "1".to_owned()),
+            ("DISABLE_ERROR_REPORTING", "1".to_owned()),
+            (
+                "CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL",
+                "1".to_owned(),
+            ),
+            ("CLAUDE_CODE_DISABLE_FEEDBACK_SURVEY", "1".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+}
+
+fn write_json(path: &Path, value: &Value) {
+    let text = serde_json::to_string_pretty(value).expect("JSON");
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+/// The installed CLI as a command line; the path goes in unquoted, since
+/// tgmux recognises Claude Code by the last part of the first word.
+fn claude(args: &str) -> String {
+    let path = harness::cli("claude").to_string_lossy().into_owned();
+    assert!(
+        !path.contains(char::is_whitespace),
+        "the agents folder must have no spaces: {path}"
+    );
+    format!("{path} {args}").trim_end().to_owned()
+}
+
+// ---- Scripts ------------------------------------------------------------------------
+
+/// The contents of the file the Write and Edit scripts work on.
+const GREET_PY: &str =
+    "def greet(name):\n    return f\"Hello, {name}!\"\n\n\nprint(greet(\"world\"))\n";
+
+/// A Bash call that writes `marker.txt`.
+fn bash_script() -> Vec<Reply> {
+    vec![
+        Reply::tool(
+            "Bash",
+            json!({ "command": "echo hi > marker.txt", "description": "Write the marker file" }),
+        ),
+        Reply::text(DONE),
+    ]
+}
+
+/// A Write of a new `hello.py` in `folder`.
+fn write_script(folder: &Path) -> Vec<Reply> {
+    vec![
+        Reply::tool(
+            "Write",
+            json!({ "file_path": folder.join("hello.py"), "content": GREET_PY }),
+        ),
+        Reply::text(DONE),
+    ]
+}
+
+/// A Read, then an Edit, of the `greet.py` in `folder` (the CLI edits only
+/// files it has read).
+fn edit_script(folder: &Path) -> Vec<Reply> {
+    let file = folder.join("greet.py");
+    vec![
+        Reply::tool("Read", json!({ "file_path": file })),
+        Reply::tool(
+            "Edit",
+            json!({
+                "file_path": file,
+                "old_string": "    return f\"Hello, {name}!\"",
+                "new_string": "    return f\"Hello, {name}! Welcome back.\"",
+            }),
+        ),
+        Reply::text(DONE),
+    ]
+}
+
+/// An AskUserQuestion call with one question.
+fn question_script(multi_select: bool) -> Vec<Reply> {
+    let question = if multi_select {
+        json!({
+            "question": "Which checks should run before each commit?",
+            "header": "Checks",
+            "multiSelect": true,
+            "options": [
+                { "label": "Formatting", "description": "cargo fmt --check" },
+                { "label": "Lints", "description": "cargo clippy" },
+                { "label": "Unit tests", "description": "cargo test --lib" },
+            ],
+        })
+    } else {
+        json!({
+            "question": "Which database should the app use?",
+            "header": "Database",
+            "multiSelect": false,
+            "options": [
+                { "label": "PostgreSQL", "description": "Relational, strong consistency" },
+                { "label": "SQLite", "description": "A single file, no server" },
+                { "label": "MongoDB", "description": "Document store" },
+            ],
+        })
+    };
+    vec![
+        Reply::tool("AskUserQuestion", json!({ "questions": [question] })),
+        Reply::text(DONE),
+    ]
+}
+
+/// The plan-mode ending: the plan file, loading the deferred ExitPlanMode
+/// tool, and calling it.
+fn plan_script() -> Vec<Reply> {
+    vec![
+        Reply::WritePlan(
+            "# Greeting plan\n\n1. Add a `greet(name)` helper to greet.py\n\
+             2. Call it from `main` with the user's name\n3. Cover it with a unit test\n"
+                .to_owned(),
+        ),
+        Reply::tool("ToolSearch", json!({ "query": "select:ExitPlanMode" })),
+        Reply::tool("ExitPlanMode", json!({})),
+        Reply::text(DONE),
+    ]
+}
+
+// ---- Captures ------------------------------------------------------------------------
+
+/// Claude Code in a pane of a throw-away tmux server, started in a folder
+/// named like [`GENERIC_FOLDER`], at the first of [`SIZES`].
+struct Capture {
+    sandbox: TmuxSandbox,
+    folder: TempDir,
+    model: Anthropic,
+    home: Option<Home>,
+}
+
+impl Capture {
+    /// A folder to work in and a stand-in answering `script(folder)`.
+    fn new(script: impl FnOnce(&Path) -> Vec<Reply>) -> Capture {
+        let folder = tempfile::Builder::new()
+            .prefix("tgmux")
+            .tempdir_in("/tmp")
+            .expect("project folder");
+        assert_eq!(
+            folder.path().as_os_str().len(),
+            GENERIC_FOLDER.len(),
+            "the folder's name must be as long as the fixtures' one"
+        );
+        let model = Anthropic::start(script(folder.path()));
+        Capture {
+            sandbox: TmuxSandbox::new(),
+            folder,
+            model,
+            home: None,
+        }
+    }
+
+    fn folder(&self) -> &Path {
+        self.folder.path()
+    }
+
+    /// Starts `claude ARGS` with the home `past` describes.
+    fn start(&mut self, past: &Past, args: &str) {
+        let home = Home::new(past);
+        let (cols, rows) = SIZES[0];
+        let mut cmd: Vec<String> = [
+            "new-session",
+            "-d",
+            "-s",
+            "claude",
+            "-x",
+            &cols.to_string(),
+            "-y",
+            &rows.to_string(),
+            "-c",
+            &self.folder().to_string_lossy(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for (k, v) in home.env(&self.model) {
+            cmd.push("-e".into());
+            cmd.push(format!("{k}={v}"));
+        }
+        cmd.push(claude(args));
+        let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
+        let out = self.sandbox.tmux(&cmd);
+        assert!(out.status.success(), "tmux new-session: {out:?}");
+        self.home = Some(home);
+    }
+
+    fn screen(&self, ansi: bool) -> String {
+        let mut args = vec!["capture-pane", "-p", "-t", "=claude:"];
+        if ansi {
+            args.push("-e");
+        }
+        let out = self.sandbox.tmux(&args);
+        assert!(out.status.success(), "capture-pane: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "=claude:"];
+        args.extend_from_slice(keys);
+        let out = self.sandbox.tmux(&args);
+        assert!(out.status.success(), "send-keys: {out:?}");
+    }
+
+    /// Waits until the screen shows `text` and has stopped changing.
+    fn settle(&self, text: &str) -> String {
+        let mut last = String::new();
+        wait_until(SLOW, &format!("a settled screen showing {text:?}"), || {
+            std::thread::sleep(Duration::from_millis(300));
+            let now = self.screen(false);
+            let settled = now == last && now.contains(text);
+            last = now;
+            settled
+        });
+        last
+    }
+
+    /// Captures the prompt showing `text` at each of [`SIZES`] (the pane
+    /// resized while it is open) and, when refreshing, writes the fixtures
+    /// `claude-<name>.<cols>x<rows>[.ansi].txt`; otherwise checks that the
+    /// live screen reads as the committed one does. Returns the plain
+    /// capture at the first size.
+    fn fixture(&self, name: &str, text: &str) -> String {
+        let mut first = None;
+        for (cols, rows) in SIZES {
+            let size = format!("{cols}x{rows}");
+            let resized = self.sandbox.tmux(&[
+                "resize-window",
+                "-t",
+                "=claude:",
+                "-x",
+                &cols.to_string(),
+                "-y",
+                &rows.to_string(),
+            ]);
+            assert!(resized.status.success(), "resize-window: {resized:?}");
+            let plain = self.generic(&self.settle(text));
+            let ansi = self.generic(&self.screen(true));
+            let dir = harness::fixtures_dir();
+            let plain_path = dir.join(format!("claude-{name}.{size}.txt"));
+            let ansi_path = dir.join(format!("claude-{name}.{size}.ansi.txt"));
+            if harness::refreshing() {
+                std::fs::write(&plain_path, &plain).expect("write fixture");
+                std::fs::write(&ansi_path, &ansi).expect("write fixture");
+            } else {
+                let committed = std::fs::read_to_string(&plain_path).unwrap_or_else(|e| {
+                    panic!("{}: {e}; refresh with TGMUX_REFRESH_FIXTURES=1", plain_path.display())
+                });
+                assert_eq!(
+                    classify(&plain),
+                    classify(&committed),
+                    "the live screen reads unlike {}; live:\n{plain}",
+                    plain_path.display()
+                );
+            }
+            first.get_or_insert(plain);
+        }
+        first.expect("at least one size")
+    }
+
+    /// `screen` with the project folder's path replaced by [`GENERIC_FOLDER`].
+    fn generic(&self, screen: &str) -> String {
+        screen.replace(&*self.folder().to_string_lossy(), GENERIC_FOLDER)
+    }
+}
+
+#[test]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+fn capture_trust_dialog() {
+    let mut cap = Capture::new(|_| bash_script());
+    let past = Past {
+        trusted: None,
+        ..Past::settled(cap.folder())
+    };
+    cap.start(&past, "");
+    cap.fixture("trust", "Yes, I trust this folder");
+}
+
+#[test]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+fn capture_api_key_question() {
+    let mut cap = Capture::new(|_| bash_script());
+    let past = Past {
+        key_approved: false,
+        ..Past::settled(cap.folder())
+    };
+    cap.start(&past, "");
+    cap.fixture("api-key", "Do you want to use this API key?");
+}
+
+#[test]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+fn capture_theme_menu() {
+    let mut cap = Capture::new(|_| bash_script());
+    let past = Past {
+        onboarded: false,
+        ..Past::settled(cap.folder())
+    };
+    cap.start(&past, "");
+    cap.fixture("theme", "Dark mode (colorblind-friendly)");
+}
+
+#[test]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+fn capture_bash_prompt() {
+    let mut cap = Capture::new(|_| bash_script());
+    cap.start(&Past::settled(cap.folder()), "go");
+    cap.fixture("bash", "Do you want to proceed?");
+}
+
+#[test]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+fn capture_write_prompt() {
+    let mut cap = Capture::new(write_script);
+    cap.start(&Past::settled(cap.folder()), "go");
+    cap.fixture("write", "Do you want to create hello.py?");
+}
+
+#[test]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+fn capture_edit_prompt() {
+    let mut cap = Capture::new(edit_script);
+    std::fs::write(cap.folder().join("greet.py"), GREET_PY).expect("greet.py");
+    cap.start(&Past::settled(cap.folder()), "go");
+    cap.fixture("edit", "Do you want to make this edit to greet.py?");
+}
+
+#[test]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+fn capture_question() {
+    let mut cap = Capture::new(|_| question_script(false));
+    cap.start(&Past::settled(cap.folder()), "go");
+    cap.fixture("question", "Which database should the app use?");
+}
+
+#[test]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+fn capture_multi_select_question_and_its_review() {
+    let mut cap = Capture::new(|_| question_script(true));
+    cap.start(&Past::settled(cap.folder()), "go");
+    cap.fixture("multi-select", "[ ] Formatting");
+    // A digit toggles its box, the cursor stays; → goes to the review tab.
+    cap.keys(&["1"]);
+    cap.keys(&["3"]);
+    cap.settle("[✔] Unit tests");
+    cap.fixture("multi-select-checked", "[✔] Unit tests");
+    cap.keys(&["Right"]);
+    cap.fixture("multi-select-review", "Review your answers");
+    cap.keys(&["1"]);
+    wait_until(SLOW, "the answers to reach the stand-in", || {
+        cap.model.tool_result(0).is_some()
+    });
+    assert_eq!(
+        cap.model.tool_result(0),
+        Some(ToolResult {
+            text: "Your questions have been answered: \"Which checks should run before each \
+                   commit?\"=\"Formatting, Unit tests\". You can now continue with these \
+                   answers in mind."
+                .to_owned(),
+            is_error: false,
+        })
+    );
+}
+
+#[test]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+fn capture_plan_approval() {
+    let mut cap = Capture::new(|_| plan_script());
+    cap.start(&Past::settled(cap.folder()), "--permission-mode plan go");
+    cap.fixture("plan", "Yes, manually approve edits");
+}
