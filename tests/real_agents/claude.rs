@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tempfile::TempDir;
-use tgmux::watch::screen::{Screen, classify};
+use tgmux::screen::{Screen, classify};
+use tgmux::telegram::render::truncate;
 
 use crate::harness;
 use crate::support::bot::{ALICE, BotProcess, BotSetup, WAIT, ask, tap};
@@ -34,6 +35,9 @@ const GENERIC_FOLDER: &str = "/home/dev/webapp";
 const SLOW: Duration = Duration::from_secs(30);
 /// The sizes the fixtures are kept at, the first the size a capture starts at.
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+/// The longest button text tgmux sends; longer labels are cut with `…`.
+const BUTTON_TEXT: usize = 60;
 
 /// The final text of every scripted turn.
 const DONE: &str = "All done.";
@@ -359,7 +363,10 @@ impl Capture {
                 std::fs::write(&ansi_path, &ansi).expect("write fixture");
             } else {
                 let committed = std::fs::read_to_string(&plain_path).unwrap_or_else(|e| {
-                    panic!("{}: {e}; refresh with TGMUX_REFRESH_FIXTURES=1", plain_path.display())
+                    panic!(
+                        "{}: {e}; refresh with TGMUX_REFRESH_FIXTURES=1",
+                        plain_path.display()
+                    )
                 });
                 assert_eq!(
                     classify(&plain),
@@ -483,4 +490,360 @@ fn capture_plan_approval() {
     let mut cap = Capture::new(|_| plan_script());
     cap.start(&Past::settled(cap.folder()), "--permission-mode plan go");
     cap.fixture("plan", "Yes, manually approve edits");
+}
+
+// ---- From the phone ----------------------------------------------------------------
+
+/// The real `tgmux run` with Claude Code as its agent, and a phone user.
+struct Phone {
+    api: BotApi,
+    sandbox: TmuxSandbox,
+    model: Anthropic,
+    folder: PathBuf,
+    _home: Home,
+    _bot: BotProcess,
+}
+
+impl Phone {
+    /// Starts the bot with `claude ARGS` as its agent, the stand-in answering
+    /// `script(folder)` and the CLI's home set up as `past(folder)` says;
+    /// `folder` is where `/new webapp` starts the session.
+    async fn start(
+        args: &str,
+        script: impl FnOnce(&Path) -> Vec<Reply>,
+        past: impl FnOnce(&Path) -> Past,
+    ) -> Phone {
+        let sandbox = TmuxSandbox::new();
+        let mut setup = BotSetup::new(&sandbox, claude(args));
+        let folder = setup.root.join("webapp");
+        let model = Anthropic::start(script(&folder));
+        let home = Home::new(&past(&folder));
+        setup.env = home.env(&model);
+        let api = BotApi::start().await;
+        let (bot, _) = BotProcess::start_ready(&api, &sandbox, &setup).await;
+        Phone {
+            api,
+            sandbox,
+            model,
+            folder,
+            _home: home,
+            _bot: bot,
+        }
+    }
+
+    /// `/new webapp go`, then the decision message of Claude Code's first
+    /// prompt that shows `text` (an Edit prompt shows `…` for a moment before
+    /// its diff, and tgmux replaces the first message when the diff comes).
+    async fn first_decision(&self, text: &str) -> SentMessage {
+        ask(&self.api, ALICE, "/new webapp go", |m| {
+            m.text.contains("started")
+        })
+        .await;
+        self.decision_after(0, text).await
+    }
+
+    /// The first decision message to Alice with an id above `mark` that
+    /// shows `text`.
+    async fn decision_after(&self, mark: i32, text: &str) -> SentMessage {
+        self.api
+            .wait_for_message(SLOW, |m| {
+                m.chat_id == ALICE
+                    && m.message_id > mark
+                    && m.text.contains("is waiting for you")
+                    && m.visible.contains(text)
+            })
+            .await
+    }
+
+    /// Taps the button containing `label` and checks the tap was sent.
+    async fn tap(&self, decision: &SentMessage, label: &str) {
+        let answer = tap(&self.api, ALICE, decision.message_id, label).await;
+        let text = answer.text.unwrap_or_default();
+        assert!(text.starts_with("Sent: ") && text.contains(label), "{text}");
+    }
+
+    fn pane(&self) -> String {
+        let out = self.sandbox.tmux(&["capture-pane", "-p", "-t", "=webapp:"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits for the stand-in to receive the result of script step `step`.
+    async fn tool_result(&self, step: usize) -> ToolResult {
+        wait_for(&format!("the result of tool call {step}"), || {
+            self.model.tool_result(step)
+        })
+        .await
+    }
+}
+
+/// Checks a decision message: its question, the context right under it
+/// (none: `""`), and its buttons: the options (the one numbered `default`
+/// starred), cut to a button's length, then Peek.
+fn assert_decision(
+    m: &SentMessage,
+    question: &str,
+    context: &str,
+    labels: &[&str],
+    default: usize,
+) {
+    let expected = if context.is_empty() {
+        format!("\n\n{question}\n\n")
+    } else {
+        format!("\n\n{question}\n{context}\n\n")
+    };
+    assert!(
+        m.visible.contains(&expected),
+        "expected {expected:?} in:\n{}",
+        m.visible
+    );
+    let buttons: Vec<String> = m.buttons().into_iter().map(|(text, _)| text).collect();
+    let mut wanted: Vec<String> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, label)| {
+            let star = if i == default { "⭐ " } else { "" };
+            truncate(&format!("{star}{label}"), BUTTON_TEXT)
+        })
+        .collect();
+    wanted.push("👁 Peek".to_owned());
+    assert_eq!(buttons, wanted);
+}
+
+/// The options of a Bash prompt in `folder`.
+fn bash_labels(folder: &Path) -> [String; 4] {
+    [
+        "Yes".to_owned(),
+        format!(
+            "Yes, and always allow access to {} from this project",
+            folder.display()
+        ),
+        "Yes, and switch to auto mode".to_owned(),
+        "No".to_owned(),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn phone_trusts_the_folder_and_the_agent_goes_on() {
+    let phone = Phone::start(
+        "",
+        |_| bash_script(),
+        |folder| Past {
+            trusted: None,
+            ..Past::settled(folder)
+        },
+    )
+    .await;
+    let trust = phone.first_decision("Yes, I trust this folder").await;
+    assert_decision(
+        &trust,
+        "Quick safety check: Is this a project you created or one you trust?",
+        &format!("Accessing workspace:\n{}", phone.folder.display()),
+        &["No, exit", "Yes, I trust this folder"],
+        0,
+    );
+    phone.tap(&trust, "Yes, I trust this folder").await;
+    // Trusted, it takes the task to the model and comes back with its call.
+    let bash = phone
+        .decision_after(trust.message_id, "echo hi > marker.txt")
+        .await;
+    assert!(
+        bash.visible.contains("echo hi > marker.txt"),
+        "{}",
+        bash.visible
+    );
+    assert!(phone.model.received()[0].api_key.as_deref() == Some(KEY));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn phone_uses_the_api_key_it_is_asked_about() {
+    let phone = Phone::start(
+        "",
+        |_| bash_script(),
+        |folder| Past {
+            key_approved: false,
+            ..Past::settled(folder)
+        },
+    )
+    .await;
+    let key = phone
+        .first_decision("Do you want to use this API key?")
+        .await;
+    assert_decision(
+        &key,
+        "Do you want to use this API key?",
+        "Detected a custom API key in your environment\n\
+         ANTHROPIC_API_KEY: sk-ant-...for-tgmux-tests-0000",
+        &["Yes", "No (recommended)"],
+        1,
+    );
+    phone.tap(&key, "Yes").await;
+    let bash = phone
+        .decision_after(key.message_id, "echo hi > marker.txt")
+        .await;
+    assert!(
+        bash.visible.contains("echo hi > marker.txt"),
+        "{}",
+        bash.visible
+    );
+    assert_eq!(phone.model.received()[0].api_key.as_deref(), Some(KEY));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn phone_allows_a_bash_command() {
+    let phone = Phone::start("", |_| bash_script(), Past::settled).await;
+    let d = phone.first_decision("echo hi > marker.txt").await;
+    let labels = bash_labels(&phone.folder);
+    let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+    assert_decision(
+        &d,
+        "Do you want to proceed?",
+        "Bash command\nWrite the marker file\necho hi > marker.txt",
+        &labels,
+        0,
+    );
+    phone.tap(&d, "Yes").await;
+    assert_eq!(
+        phone.tool_result(0).await,
+        ToolResult {
+            text: "(Bash completed with no output)".to_owned(),
+            is_error: false
+        }
+    );
+    assert_eq!(
+        std::fs::read_to_string(phone.folder.join("marker.txt"))
+            .ok()
+            .as_deref(),
+        Some("hi\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn phone_refuses_a_bash_command() {
+    let phone = Phone::start("", |_| bash_script(), Past::settled).await;
+    let d = phone.first_decision("echo hi > marker.txt").await;
+    phone.tap(&d, "No").await;
+    // A refusal ends the turn: the call is marked interrupted and nothing
+    // goes back to the model until the user says what to do instead.
+    wait_for("the refused call on screen", || {
+        phone.pane().contains("Interrupted").then_some(())
+    })
+    .await;
+    assert!(!phone.folder.join("marker.txt").exists());
+    assert_eq!(phone.model.received().len(), 1);
+    assert_eq!(phone.model.tool_result(0), None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn phone_allows_a_new_file() {
+    let phone = Phone::start("", write_script, Past::settled).await;
+    let d = phone.first_decision("print(greet(\"world\"))").await;
+    assert_decision(
+        &d,
+        "Do you want to create hello.py?",
+        "Create file\nhello.py\n1 def greet(name):\n2     return f\"Hello, {name}!\"\n3\n4\n\
+         5 print(greet(\"world\"))",
+        &[
+            "Yes",
+            "Yes, and switch to accept edits (auto-approve file edits and common file commands) \
+             for this session",
+            "No",
+        ],
+        0,
+    );
+    phone.tap(&d, "Yes").await;
+    let result = phone.tool_result(0).await;
+    assert!(!result.is_error, "{result:?}");
+    assert_eq!(
+        std::fs::read_to_string(phone.folder.join("hello.py"))
+            .ok()
+            .as_deref(),
+        Some(GREET_PY)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn phone_allows_an_edit() {
+    let phone = Phone::start("", edit_script, Past::settled).await;
+    std::fs::write(phone.folder.join("greet.py"), GREET_PY).expect("greet.py");
+    let d = phone.first_decision("Welcome back.").await;
+    assert_decision(
+        &d,
+        "Do you want to make this edit to greet.py?",
+        "Edit file\ngreet.py\n1  def greet(name):\n2 -    return f\"Hello, {name}!\"\n\
+         2 +    return f\"Hello, {name}! Welcome back.\"\n3\n4\n5  print(greet(\"world\"))",
+        &[
+            "Yes",
+            "Yes, and switch to accept edits (auto-approve file edits and common file commands) \
+             for this session",
+            "No",
+        ],
+        0,
+    );
+    phone.tap(&d, "Yes").await;
+    let result = phone.tool_result(1).await;
+    assert!(!result.is_error, "{result:?}");
+    assert_eq!(
+        std::fs::read_to_string(phone.folder.join("greet.py")).ok(),
+        Some(GREET_PY.replace("{name}!\"", "{name}! Welcome back.\""))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn phone_answers_a_question() {
+    let phone = Phone::start("", |_| question_script(false), Past::settled).await;
+    let d = phone
+        .first_decision("Which database should the app use?")
+        .await;
+    assert_decision(
+        &d,
+        "Which database should the app use?",
+        "",
+        &[
+            "PostgreSQL",
+            "SQLite",
+            "MongoDB",
+            "Type something.",
+            "Chat about this",
+        ],
+        0,
+    );
+    phone.tap(&d, "SQLite").await;
+    assert_eq!(
+        phone.tool_result(0).await,
+        ToolResult {
+            text: "Your questions have been answered: \"Which database should the app \
+                   use?\"=\"SQLite\". You can now continue with these answers in mind."
+                .to_owned(),
+            is_error: false
+        }
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn phone_approves_a_plan() {
+    let phone = Phone::start("--permission-mode plan", |_| plan_script(), Past::settled).await;
+    let d = phone.first_decision("Would you like to proceed?").await;
+    assert_decision(
+        &d,
+        "Claude has written up a plan and is ready to execute. Would you like to proceed?",
+        "",
+        &[
+            "Yes, and use auto mode",
+            "Yes, manually approve edits",
+            "Tell Claude what to change",
+        ],
+        0,
+    );
+    phone.tap(&d, "Yes, manually approve edits").await;
+    let result = phone.tool_result(2).await;
+    assert!(!result.is_error, "{result:?}");
+    assert!(result.text.contains("approved your plan"), "{result:?}");
 }

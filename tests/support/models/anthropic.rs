@@ -112,7 +112,9 @@ impl Anthropic {
             received: Mutex::new(Vec::new()),
         });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the stand-in");
-        listener.set_nonblocking(true).expect("non-blocking listener");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
         let addr = listener.local_addr().expect("local address");
         let (stop, stopped) = oneshot::channel::<()>();
         let app = Router::new().fallback(handle).with_state(shared.clone());
@@ -122,8 +124,7 @@ impl Anthropic {
                 .build()
                 .expect("stand-in runtime");
             runtime.block_on(async move {
-                let listener =
-                    tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+                let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
                 axum::serve(listener, app)
                     .with_graceful_shutdown(async {
                         let _ = stopped.await;
@@ -216,11 +217,9 @@ fn answer(script: &[Reply], request: &Value) -> Response {
         match script.get(step) {
             Some(Reply::Tool { name, input }) => tool_use(step, name, input.clone()),
             Some(Reply::WritePlan(plan)) => match plan_file(request) {
-                Some(path) => tool_use(
-                    step,
-                    "Write",
-                    json!({ "file_path": path, "content": plan }),
-                ),
+                Some(path) => {
+                    tool_use(step, "Write", json!({ "file_path": path, "content": plan }))
+                }
                 None => json!({ "type": "text", "text": "(no plan file in the system prompt)" }),
             },
             Some(Reply::Text(text)) => json!({ "type": "text", "text": text }),
@@ -284,7 +283,12 @@ fn events(block: &Value, stop_reason: &str) -> String {
         json!({ "type": "message_stop" }),
     ]
     .iter()
-    .map(|event| format!("event: {}\ndata: {event}\n\n", event["type"].as_str().unwrap_or("")))
+    .map(|event| {
+        format!(
+            "event: {}\ndata: {event}\n\n",
+            event["type"].as_str().unwrap_or("")
+        )
+    })
     .collect()
 }
 
