@@ -847,3 +847,124 @@ async fn phone_approves_a_plan() {
     assert!(!result.is_error, "{result:?}");
     assert!(result.text.contains("approved your plan"), "{result:?}");
 }
+
+// ---- Hooks ----------------------------------------------------------------------
+
+/// The hooks tgmux's agent events will use.
+const HOOKS: [&str; 4] = ["SessionStart", "PreToolUse", "Notification", "Stop"];
+
+/// Where the hooks' stdin samples are kept.
+fn events_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/events")
+}
+
+#[test]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+fn hooks_from_a_settings_file_run_and_leave_the_prompt_on_screen() {
+    let mut cap = Capture::new(|_| bash_script());
+    let spool = cap.sandbox.path("events");
+    std::fs::create_dir_all(&spool).expect("events folder");
+    // Each hook saves its stdin and exits 0 with no output.
+    let hooks: serde_json::Map<String, Value> = HOOKS
+        .iter()
+        .map(|hook| {
+            let command = format!("cat > {}", sh_quote(spool.join(format!("{hook}.json"))));
+            let entry =
+                json!([{ "matcher": "*", "hooks": [{ "type": "command", "command": command }] }]);
+            (hook.to_string(), entry)
+        })
+        .collect();
+    let settings = cap.sandbox.path("hooks.json");
+    write_json(&settings, &json!({ "hooks": hooks }));
+    cap.start(
+        &Past::settled(cap.folder()),
+        &format!("--settings {} go", sh_quote(&settings)),
+    );
+
+    let read = |hook: &str| -> Option<Value> {
+        let text = std::fs::read_to_string(spool.join(format!("{hook}.json"))).ok()?;
+        serde_json::from_str(&text).ok()
+    };
+    wait_until(SLOW, "the PreToolUse and Notification hooks", || {
+        read("PreToolUse").is_some() && read("Notification").is_some()
+    });
+    // The hook said nothing, so the CLI asks as usual.
+    let screen = cap.settle("Do you want to proceed?");
+    let Screen::Decision(prompt) = classify(&screen) else {
+        panic!("no prompt on screen after the PreToolUse hook:\n{screen}");
+    };
+    assert_eq!(prompt.question, "Do you want to proceed?");
+    cap.keys(&["1"]);
+    wait_until(SLOW, "the Stop hook", || read("Stop").is_some());
+    assert_eq!(
+        std::fs::read_to_string(cap.folder().join("marker.txt"))
+            .ok()
+            .as_deref(),
+        Some("hi\n")
+    );
+
+    let events: Vec<(&str, Value)> = HOOKS
+        .iter()
+        .map(|hook| {
+            (
+                *hook,
+                read(hook).unwrap_or_else(|| panic!("no {hook} event")),
+            )
+        })
+        .collect();
+    let folder = cap.folder().to_string_lossy().into_owned();
+    let session = events[0].1["session_id"].clone();
+    for (hook, event) in &events {
+        assert_eq!(event["hook_event_name"], *hook, "{event}");
+        assert_eq!(event["cwd"], folder.as_str(), "{event}");
+        assert_eq!(event["session_id"], session, "{event}");
+    }
+    let [start, pre, note, stop] = [&events[0].1, &events[1].1, &events[2].1, &events[3].1];
+    assert_eq!(start["source"], "startup");
+    assert_eq!(pre["tool_name"], "Bash");
+    assert_eq!(pre["tool_input"]["command"], "echo hi > marker.txt");
+    assert_eq!(pre["tool_use_id"], "toolu_00");
+    assert_eq!(note["notification_type"], "permission_prompt");
+    assert_eq!(note["message"], "Claude needs your permission");
+    assert_eq!(stop["last_assistant_message"], DONE);
+    assert_eq!(stop["stop_hook_active"], false);
+
+    let home = cap
+        .home
+        .as_ref()
+        .expect("started")
+        .dir
+        .path()
+        .to_string_lossy()
+        .into_owned();
+    for (hook, event) in &events {
+        // The sample as it came, paths made generic: the project folder
+        // (also as the transcript folder's dashed name) and the home.
+        let raw = std::fs::read_to_string(spool.join(format!("{hook}.json"))).expect("event");
+        let text = raw
+            .replace(&folder, GENERIC_FOLDER)
+            .replace(&folder.replace('/', "-"), &GENERIC_FOLDER.replace('/', "-"))
+            .replace(&home, "/home/dev");
+        let path = events_dir().join(format!("claude-{hook}.json"));
+        if harness::refreshing() {
+            std::fs::create_dir_all(events_dir()).expect("events fixtures folder");
+            std::fs::write(&path, text).expect("write event fixture");
+        } else {
+            let committed: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                    panic!(
+                        "{}: {e}; refresh with TGMUX_REFRESH_FIXTURES=1",
+                        path.display()
+                    )
+                }))
+                .expect("committed event is JSON");
+            let keys = |v: &Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>());
+            assert_eq!(
+                keys(event),
+                keys(&committed),
+                "{hook} has other fields than {}",
+                path.display()
+            );
+        }
+    }
+}
