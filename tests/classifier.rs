@@ -247,6 +247,185 @@ fn gemini_file_confirmations_name_the_file_and_show_the_diff() {
     }
 }
 
+// ---- Claude Code 2.1.332, captured by tests/real_agents/claude.rs ----------------
+
+/// The screen of `claude-<name>` at both kept sizes, plain and in colour: the
+/// one decision all four read as.
+fn claude_decision(name: &str) -> Decision {
+    let found = decision(&fixture(&format!("claude-{name}.80x24.txt")));
+    for variant in ["80x24.ansi", "120x40", "120x40.ansi"] {
+        let other = decision(&fixture(&format!("claude-{name}.{variant}.txt")));
+        assert_eq!(other, found, "claude-{name}.{variant}.txt reads otherwise");
+    }
+    found
+}
+
+/// The screen of `claude-<name>` at both kept sizes, plain and in colour.
+fn claude_screens(name: &str) -> Vec<String> {
+    ["80x24", "80x24.ansi", "120x40", "120x40.ansi"]
+        .iter()
+        .map(|variant| fixture(&format!("claude-{name}.{variant}.txt")))
+        .collect()
+}
+
+fn digits(n: char) -> Vec<Vec<Key>> {
+    ('1'..=n).map(|c| vec![Char(c)]).collect()
+}
+
+#[test]
+fn claude_bash_prompt_reads_the_command_without_the_tip() {
+    let found = claude_decision("bash");
+    assert_eq!(found.question, "Do you want to proceed?");
+    assert_eq!(
+        found.context.as_deref(),
+        Some("Bash command\nWrite the marker file\necho hi > marker.txt")
+    );
+    assert_eq!(
+        labels(&found),
+        [
+            "Yes",
+            "Yes, and always allow access to /home/dev/webapp from this project",
+            "Yes, and switch to auto mode",
+            "No",
+        ]
+    );
+    assert_eq!(found.default, Some(0));
+    assert_eq!(keys(&found), digits('4'));
+    assert_eq!(asks_reply(&found), [false; 4]);
+}
+
+/// The options of a Write or Edit prompt.
+const CLAUDE_EDIT_LABELS: [&str; 3] = [
+    "Yes",
+    "Yes, and switch to accept edits (auto-approve file edits and common file commands) for this session",
+    "No",
+];
+
+#[test]
+fn claude_write_prompt_shows_the_new_file() {
+    let found = claude_decision("write");
+    assert_eq!(found.question, "Do you want to create hello.py?");
+    assert_eq!(
+        found.context.as_deref(),
+        Some(
+            "Create file\nhello.py\n1 def greet(name):\n2     return f\"Hello, {name}!\"\n3\n4\n\
+             5 print(greet(\"world\"))"
+        )
+    );
+    assert_eq!(labels(&found), CLAUDE_EDIT_LABELS);
+    assert_eq!(found.default, Some(0));
+    assert_eq!(keys(&found), digits('3'));
+}
+
+#[test]
+fn claude_edit_prompt_shows_the_diff() {
+    let found = claude_decision("edit");
+    assert_eq!(found.question, "Do you want to make this edit to greet.py?");
+    assert_eq!(
+        found.context.as_deref(),
+        Some(
+            "Edit file\ngreet.py\n1  def greet(name):\n2 -    return f\"Hello, {name}!\"\n\
+             2 +    return f\"Hello, {name}! Welcome back.\"\n3\n4\n5  print(greet(\"world\"))"
+        )
+    );
+    assert_eq!(labels(&found), CLAUDE_EDIT_LABELS);
+    assert_eq!(found.default, Some(0));
+    assert_eq!(keys(&found), digits('3'));
+}
+
+#[test]
+fn claude_trust_dialog_at_both_sizes() {
+    let found = claude_decision("trust");
+    assert_eq!(
+        found.question,
+        "Quick safety check: Is this a project you created or one you trust?"
+    );
+    assert_eq!(
+        found.context.as_deref(),
+        Some("Accessing workspace:\n/home/dev/webapp")
+    );
+    assert_eq!(labels(&found), ["No, exit", "Yes, I trust this folder"]);
+    assert_eq!(found.default, Some(0));
+    assert_eq!(keys(&found), [vec![Enter], vec![Down, Enter]]);
+}
+
+#[test]
+fn claude_api_key_question_defaults_to_no() {
+    let found = claude_decision("api-key");
+    assert_eq!(found.question, "Do you want to use this API key?");
+    assert_eq!(
+        found.context.as_deref(),
+        Some(
+            "Detected a custom API key in your environment\nANTHROPIC_API_KEY: sk-ant-...for-tgmux-tests-0000"
+        )
+    );
+    assert_eq!(labels(&found), ["Yes", "No (recommended)"]);
+    assert_eq!(found.default, Some(1));
+    assert_eq!(keys(&found), [vec![Up, Enter], vec![Enter]]);
+}
+
+#[test]
+fn claude_question_reads_every_option_across_the_separator() {
+    let found = claude_decision("question");
+    assert_eq!(found.question, "Which database should the app use?");
+    assert_eq!(found.context.as_deref(), Some("☐ Database"));
+    assert_eq!(
+        labels(&found),
+        [
+            "PostgreSQL",
+            "SQLite",
+            "MongoDB",
+            "Type something.",
+            "Chat about this"
+        ]
+    );
+    assert_eq!(found.default, Some(0));
+    assert_eq!(keys(&found), digits('5'));
+    assert_eq!(asks_reply(&found), [false, false, false, true, false]);
+}
+
+#[test]
+fn claude_plan_approval_leaves_the_key_hints_out() {
+    let found = claude_decision("plan");
+    assert_eq!(
+        found.question,
+        "Claude has written up a plan and is ready to execute. Would you like to proceed?"
+    );
+    assert_eq!(found.context, None);
+    assert_eq!(
+        labels(&found),
+        [
+            "Yes, and use auto mode",
+            "Yes, manually approve edits",
+            "Tell Claude what to change",
+        ]
+    );
+    assert_eq!(found.default, Some(0));
+    assert_eq!(keys(&found), digits('3'));
+    assert_eq!(asks_reply(&found), [false, false, true]);
+}
+
+#[test]
+fn claude_multi_select_is_no_single_choice() {
+    // A digit only toggles a box there; one tap cannot answer it.
+    for name in [
+        "multi-select",
+        "multi-select-checked",
+        "multi-select-review",
+    ] {
+        for screen in claude_screens(name) {
+            assert_eq!(classify(&screen), Screen::Unknown, "{name}:\n{screen}");
+        }
+    }
+}
+
+#[test]
+fn claude_theme_menu_has_no_question_to_read() {
+    for screen in claude_screens("theme") {
+        assert_eq!(classify(&screen), Screen::Unknown, "{screen}");
+    }
+}
+
 // ---- Other agents' prompts ----------------------------------------------------
 
 #[test]

@@ -38,7 +38,9 @@ pub(super) const HINTS: &[&str] = &[
     "context left",
 ];
 
-/// Key names that make a trailing `(...)` a key hint rather than label text.
+/// Key names that make a trailing `(...)` a key hint rather than label text,
+/// and a line or ` · ` part a key hint when one starts it followed by ` to `
+/// (`ctrl+g to edit in Vim`, `shift+tab to approve with this feedback`).
 pub(super) const KEY_WORDS: &[&str] = &[
     "esc", "enter", "return", "tab", "shift", "ctrl", "alt", "cmd", "meta", "space",
 ];
@@ -48,7 +50,12 @@ pub(super) const WORKING_HINTS: &[&str] = &["esc to interrupt", "ctrl+c to inter
 /// Status words that say the agent is busy when they start a line.
 pub(super) const WORKING_WORDS: &[&str] = &["Working", "Thinking"];
 /// Phrases of an option label whose choice makes the agent wait for a typed
-/// reply (lowercase); `tell ... what to do` is matched as a pair.
+/// reply (lowercase); `tell ... what to` (do differently, change) is matched
+/// as a pair.
 pub(super) const REPLY_PHRASES: &[&str] = &["feedback", "suggest changes", "type something"];
-/// Start of the tip lines drawn under a prompt, which are no part of its context.
+/// Start of the tip lines drawn under a prompt, which are no part of its
+/// context (nor are the lowercase lines they wrap onto).
 pub(super) const TIP_PREFIX: &str = "Tip:";
+/// Check boxes that start the options of a multi-select menu, where a digit
+/// only toggles its box: no single tap answers it.
+pub(super) const CHECKBOXES: &[&str] = &["[ ]", "[✔]", "[✓]", "[x]", "[X]", "☐", "☑", "☒"];

@@ -1,7 +1,7 @@
 //! Menus: numbered or not, with a cursor or radio marks, boxed or not, and
 //! the question above them.
 
-use super::lexicon::{CURSORS, KEY_WORDS, RADIOS};
+use super::lexicon::{CHECKBOXES, CURSORS, KEY_WORDS, RADIOS};
 use super::prompt::{Prompt, PromptEnd, context_of, option};
 use super::text::{
     Line, is_box_bottom, is_box_top, is_bullet, is_edge, is_hint, is_rule, push_words,
@@ -156,7 +156,7 @@ impl Shape {
     }
 
     /// Whether `head` can sit directly above `below` (numbers count down by one).
-    fn continues(&self, head: &Head, below: Option<&Item>) -> bool {
+    fn continues(&self, head: &Head, below: Option<&Head>) -> bool {
         match below {
             Some(below) if self.numbered => head.number.map(|n| n + 1) == below.number,
             _ => true,
@@ -173,13 +173,22 @@ struct Item {
 }
 
 impl Item {
-    /// The option headed by `head`, its wrapped lines given bottom-up; `None`
-    /// when the label is empty.
-    fn new(head: &Head, wraps: &[&str]) -> Option<Item> {
+    /// The option headed by `head`, with the lines indented under it, top
+    /// down: those that wrap its label, then any description, which is left
+    /// out. A line wraps the one above only if its first word could not
+    /// have fit there within `width`, the menu's widest line. `None` when
+    /// the label is empty.
+    fn new(head: &Head, under: &[&Line], width: usize) -> Option<Item> {
         let mut label = String::new();
         push_words(&mut label, head.label);
-        for wrap in wraps.iter().rev() {
-            push_words(&mut label, wrap);
+        let mut above = head.label_col + head.label.chars().count();
+        for line in under {
+            let first_word = line.body.split_whitespace().next().unwrap_or_default();
+            if above + 1 + first_word.chars().count() <= width {
+                break;
+            }
+            push_words(&mut label, line.body);
+            above = line.indent + line.body.chars().count();
         }
         let kept = strip_annotation(&label).len();
         label.truncate(kept);
@@ -188,6 +197,11 @@ impl Item {
             number: head.number,
             cursor: head.marker == Some(Marker::Cursor),
         })
+    }
+
+    /// Whether the label starts with a check box: a multi-select option.
+    fn is_checkbox(&self) -> bool {
+        CHECKBOXES.iter().any(|mark| self.label.starts_with(mark))
     }
 }
 
@@ -219,32 +233,48 @@ fn is_key_hint(hint: &str) -> bool {
     single || named
 }
 
-/// Reads the menu that ends at `anchor`, walking up from it.
+/// Reads the menu that ends at `anchor`, walking up from it. Key hints
+/// under an option are skipped, and so is a rule between numbered options
+/// (Claude Code draws one above its last, `Chat about this`).
 fn parse_menu(lines: &[Line], anchor: usize, shape: &Shape) -> Option<Menu> {
-    let mut items: Vec<Item> = Vec::new();
-    let mut wraps: Vec<&str> = Vec::new();
+    let mut heads: Vec<(Head, Vec<&Line>)> = Vec::new();
+    let mut under: Vec<&Line> = Vec::new();
     let mut top = anchor;
     for (i, line) in lines[..=anchor].iter().enumerate().rev() {
         match shape.role(line) {
             Role::Head(head) => {
-                if !shape.continues(&head, items.last()) {
+                if !shape.continues(&head, heads.last().map(|(below, _)| below)) {
                     break;
                 }
-                items.push(Item::new(&head, &wraps)?);
-                wraps.clear();
+                under.reverse();
+                heads.push((head, std::mem::take(&mut under)));
                 top = i;
-                if items.len() > MAX_OPTIONS {
+                if heads.len() > MAX_OPTIONS {
                     return None;
                 }
                 if head.number == Some(1) {
                     break;
                 }
             }
-            Role::Wrap if wraps.len() < MAX_WRAP => wraps.push(line.body),
+            Role::Wrap if is_hint(line.body) => {}
+            Role::Wrap if under.len() < MAX_WRAP => under.push(line),
+            Role::Other if shape.numbered && !heads.is_empty() && is_edge(line.body) => {}
             _ => break,
         }
     }
-    items.reverse();
+    heads.reverse();
+    let width = heads
+        .iter()
+        .flat_map(|(head, under)| {
+            let head_width = head.label_col + head.label.chars().count();
+            let under = under.iter().map(|l| l.indent + l.body.chars().count());
+            std::iter::once(head_width).chain(under)
+        })
+        .max()?;
+    let items = heads
+        .iter()
+        .map(|(head, under)| Item::new(head, under, width))
+        .collect::<Option<Vec<Item>>>()?;
     Some(Menu { top, items })
 }
 
@@ -261,7 +291,10 @@ pub(super) fn menu_prompt(lines: &[Line], end: PromptEnd) -> Option<Prompt> {
         .items
         .first()
         .is_some_and(|item| item.number == Some(1));
-    if menu.items.len() < 2 || (shape.numbered && !numbered_from_one) {
+    if menu.items.len() < 2
+        || (shape.numbered && !numbered_from_one)
+        || menu.items.iter().any(Item::is_checkbox)
+    {
         return None;
     }
     let question = find_question(lines, menu.top)?;

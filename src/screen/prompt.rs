@@ -189,22 +189,24 @@ pub(super) fn option(label: String, keys: Vec<Key>) -> PromptOption {
     }
 }
 
-/// Labels like `No, and tell Claude what to do differently` or `No, suggest changes`.
+/// Labels like `No, and tell Claude what to do differently`, `Tell Claude
+/// what to change` or `No, suggest changes`.
 fn asks_reply(label: &str) -> bool {
-    (contains_ignore_case(label, "tell ") && contains_ignore_case(label, "what to do"))
+    (contains_ignore_case(label, "tell ") && contains_ignore_case(label, "what to "))
         || REPLY_PHRASES
             .iter()
             .any(|phrase| contains_ignore_case(label, phrase))
 }
 
-/// Lines of context: no blanks, rules, hints or tips; at most [`MAX_CONTEXT`].
+/// Lines of context: no blanks, rules, hints or tips (with the lowercase
+/// lines a tip wraps onto); at most [`MAX_CONTEXT`].
 pub(super) fn context_of(lines: &[Line]) -> Option<String> {
     let mut out = String::new();
+    let mut in_tip = false;
     let kept = lines.iter().filter(|line| {
-        !(line.is_blank()
-            || is_rule(line.body)
-            || is_hint(line.body)
-            || line.body.starts_with(TIP_PREFIX))
+        in_tip = line.body.starts_with(TIP_PREFIX)
+            || (in_tip && line.body.starts_with(char::is_lowercase));
+        !(line.is_blank() || is_rule(line.body) || is_hint(line.body) || in_tip)
     });
     for line in kept.take(MAX_CONTEXT) {
         if !out.is_empty() {

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use super::activity::shows_work;
 use super::line_prompt::parse_line_prompt;
 use super::menu::{Marker, menu_keys, parse_head, question_end, strip_annotation};
-use super::text::{Line, strip_ansi};
+use super::text::{Line, is_hint, strip_ansi};
 use super::*;
 use crate::tmux::Key;
 
@@ -211,4 +211,22 @@ fn the_fingerprint_covers_everything_the_phone_shows() {
     let fp = base.fingerprint();
     assert_eq!(Fingerprint::parse_hex(&fp.to_string()), Some(fp));
     assert_eq!(Fingerprint::parse_hex("xyz"), None);
+}
+
+#[test]
+fn a_key_or_chord_then_to_is_a_hint() {
+    for hint in [
+        "ctrl+g to edit in Vim · ~/.claude/plans/go-cuddly-hinton.md",
+        "shift+tab to approve with this feedback",
+        "Esc to cancel · Tab to amend",
+    ] {
+        assert!(is_hint(hint), "{hint}");
+    }
+    for text in [
+        "Go to the settings page",
+        "a to z",
+        "Tab Completion to come",
+    ] {
+        assert!(!is_hint(text), "{text}");
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::lexicon::{BULLETS, HINTS};
+use super::lexicon::{BULLETS, HINTS, KEY_WORDS};
 
 /// Non-empty lines read from the bottom of the screen.
 pub(super) const WINDOW: usize = 40;
@@ -189,9 +189,22 @@ pub(super) fn is_edge(body: &str) -> bool {
     is_rule(body) && !is_box_bottom(body) && !body.contains(['╌', '╍', '┄', '┅', '┈', '┉'])
 }
 
-/// A key-hint or status line (`Esc to cancel · Tab to amend`).
+/// A key-hint or status line (`Esc to cancel · Tab to amend`, `ctrl+g to
+/// edit in Vim · ~/plan.md`).
 pub(super) fn is_hint(body: &str) -> bool {
     HINTS.iter().any(|hint| contains_ignore_case(body, hint))
+        || body.split(" · ").any(|part| {
+            part.split_once(" to ")
+                .is_some_and(|(keys, _)| is_key_chord(keys))
+        })
+}
+
+/// `Esc`, `Enter`, `ctrl+g`, `shift+tab`: a key or chord named by its keys.
+fn is_key_chord(text: &str) -> bool {
+    let is_key_word = |key: &str| KEY_WORDS.iter().any(|word| key.eq_ignore_ascii_case(word));
+    text.split('+')
+        .all(|key| is_key_word(key) || key.chars().count() == 1)
+        && text.split('+').any(is_key_word)
 }
 
 /// A transcript entry: an agent's bullet or the user's echoed input.
