@@ -18,7 +18,7 @@ use tgmux::screen::{Screen, classify};
 use tgmux::telegram::render::truncate;
 
 use crate::harness;
-use crate::support::bot::{ALICE, BotProcess, BotSetup, WAIT, ask, tap};
+use crate::support::bot::{ALICE, BotProcess, BotSetup, ask, tap};
 use crate::support::botapi::{BotApi, SentMessage};
 use crate::support::models::anthropic::{Anthropic, Reply, ToolResult};
 use crate::support::tmux::TmuxSandbox;
@@ -634,7 +634,7 @@ async fn phone_trusts_the_folder_and_the_agent_goes_on() {
         },
     )
     .await;
-    let trust = phone.first_decision("Yes, I trust this folder").await;
+    let trust = phone.first_decision("Quick safety check").await;
     assert_decision(
         &trust,
         "Quick safety check: Is this a project you created or one you trust?",
@@ -804,7 +804,7 @@ async fn phone_answers_a_question() {
     assert_decision(
         &d,
         "Which database should the app use?",
-        "",
+        "☐ Database",
         &[
             "PostgreSQL",
             "SQLite",
