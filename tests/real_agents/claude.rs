@@ -555,8 +555,20 @@ impl Phone {
             .await
     }
 
-    /// Taps the button containing `label` and checks the tap was sent.
+    /// Taps the button containing `label` and checks the tap was sent. Like
+    /// a person, it taps once the screen has stood still for a moment:
+    /// Claude Code drops keys that come within about 0.2 s of a dialog's
+    /// first drawing (seen with the plan approval).
     async fn tap(&self, decision: &SentMessage, label: &str) {
+        let mut last = (String::new(), std::time::Instant::now());
+        wait_for("the screen to stand still", || {
+            let now = self.pane();
+            if now != last.0 {
+                last = (now, std::time::Instant::now());
+            }
+            (last.1.elapsed() >= Duration::from_millis(300)).then_some(())
+        })
+        .await;
         let answer = tap(&self.api, ALICE, decision.message_id, label).await;
         let text = answer.text.unwrap_or_default();
         assert!(text.starts_with("Sent: ") && text.contains(label), "{text}");
@@ -567,12 +579,21 @@ impl Phone {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// Waits for the stand-in to receive the result of script step `step`.
+    /// Waits for the stand-in to receive the result of script step `step`;
+    /// shows the pane if it does not come.
     async fn tool_result(&self, step: usize) -> ToolResult {
-        wait_for(&format!("the result of tool call {step}"), || {
-            self.model.tool_result(step)
-        })
-        .await
+        let deadline = std::time::Instant::now() + SLOW;
+        loop {
+            if let Some(result) = self.model.tool_result(step) {
+                return result;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no result of tool call {step} after {SLOW:?}; the pane:\n{}",
+                self.pane()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 }
 
