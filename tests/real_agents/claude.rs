@@ -673,7 +673,9 @@ async fn phone_trusts_the_folder_and_the_agent_goes_on() {
         "{}",
         bash.visible
     );
-    assert!(phone.model.received()[0].api_key.as_deref() == Some(KEY));
+    let first = &phone.model.received()[0];
+    assert_eq!(first.path, "/v1/messages?beta=true");
+    assert_eq!(first.api_key.as_deref(), Some(KEY));
 }
 
 #[tokio::test(flavor = "multi_thread")]
