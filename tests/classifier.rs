@@ -251,7 +251,7 @@ fn gemini_file_confirmations_name_the_file_and_show_the_diff() {
 
 /// The screen of `claude-<name>` at both kept sizes, plain and in colour: the
 /// one decision all four read as.
-fn claude_decision(name: &str) -> Decision {
+fn claude_decision(name: &str) -> Prompt {
     let found = decision(&fixture(&format!("claude-{name}.80x24.txt")));
     for variant in ["80x24.ansi", "120x40", "120x40.ansi"] {
         let other = decision(&fixture(&format!("claude-{name}.{variant}.txt")));

@@ -12,7 +12,6 @@
 mod support;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use support::bot::{ALICE, BotProcess, BotSetup, MALLORY, WAIT, ask, tap};
 use support::botapi::{BotApi, SentMessage};

@@ -15,7 +15,6 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tgmux::screen::{Screen, classify};
-use tgmux::telegram::render::truncate;
 
 use crate::harness;
 use crate::support::bot::{ALICE, BotProcess, BotSetup, ask, tap};
@@ -623,11 +622,22 @@ fn assert_decision(
         .enumerate()
         .map(|(i, label)| {
             let star = if i == default { "⭐ " } else { "" };
-            truncate(&format!("{star}{label}"), BUTTON_TEXT)
+            on_button(&format!("{star}{label}"))
         })
         .collect();
     wanted.push("👁 Peek".to_owned());
     assert_eq!(buttons, wanted);
+}
+
+/// `text` as a button shows it: cut to [`BUTTON_TEXT`] characters, the last
+/// one `…`.
+fn on_button(text: &str) -> String {
+    if text.chars().count() <= BUTTON_TEXT {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(BUTTON_TEXT - 1).collect();
+    cut.push('…');
+    cut
 }
 
 /// The options of a Bash prompt in `folder`.
