@@ -134,7 +134,7 @@ fn gemini_captures(prompt: &str) -> Vec<(&'static str, String)> {
     out
 }
 
-/// Gemini's menus are numbered and select on the digit.
+/// The keys of a numbered menu of options `1..=n`: each selects on its digit.
 fn digits(n: char) -> Vec<Vec<Key>> {
     ('1'..=n).map(|d| vec![Char(d)]).collect()
 }
@@ -266,10 +266,6 @@ fn claude_screens(name: &str) -> Vec<String> {
         .iter()
         .map(|variant| fixture(&format!("claude-{name}.{variant}.txt")))
         .collect()
-}
-
-fn digits(n: char) -> Vec<Vec<Key>> {
-    ('1'..=n).map(|c| vec![Char(c)]).collect()
 }
 
 #[test]

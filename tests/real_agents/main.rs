@@ -9,6 +9,6 @@
 #[path = "../support/mod.rs"]
 mod support;
 
-mod gemini;
 mod claude;
+mod gemini;
 mod harness;
