@@ -6,6 +6,7 @@
 pub mod app;
 pub mod config;
 pub mod durable;
+pub mod events;
 pub mod screen;
 pub mod session;
 pub mod telegram;
