@@ -6,6 +6,7 @@ mod callback;
 mod command;
 mod commands;
 mod html;
+pub mod markdown;
 pub mod notifier;
 mod outbox;
 mod posted;
