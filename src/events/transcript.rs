@@ -65,7 +65,8 @@ fn answer_in(jsonl: &str) -> Option<String> {
                 }
                 parts.extend(texts(content).into_iter().rev().map(str::to_owned));
             }
-            Some("user") if is_prompt(content) => break,
+            // A message's blocks are contiguous: any user entry ends them.
+            Some("user") if last_id.is_some() || is_prompt(content) => break,
             _ => {}
         }
     }
