@@ -1,8 +1,11 @@
 //! Wiring an agent to `tgmux hook` when a session starts: the environment
 //! that names the session's spool, the arguments that make the agent call
-//! the hook, and the settings files those arguments point at. The user's
-//! own settings files are only ever read (Gemini CLI's system defaults).
+//! the hook, and the settings file those point at, in tgmux's data folder.
+//! The user's own settings files are only ever read (Gemini CLI's system
+//! defaults, to carry them over).
 
+use std::fs::DirBuilder;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
@@ -52,20 +55,18 @@ pub struct Wiring {
     pub env: Vec<(String, String)>,
     /// Arguments right after the agent's program name (not shell-quoted).
     pub args: Vec<String>,
-    /// Files to write (atomically) before the agent starts.
-    pub files: Vec<AgentFile>,
 }
 
 /// A settings file in tgmux's data folder that an agent is pointed at.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AgentFile {
-    pub path: PathBuf,
-    pub contents: String,
+struct AgentFile {
+    path: PathBuf,
+    contents: String,
 }
 
-/// The wiring of `agent` for session `session_id`, with `tgmux` the path of
-/// this binary. Reads Gemini CLI's system defaults (if the machine has any)
-/// to carry them over; writes nothing.
+/// Wires `agent` for session `session_id`, with `tgmux` the path of this
+/// binary: writes the agent's settings file (one for all sessions) and
+/// returns the environment and arguments to start the agent with.
 pub fn wiring(
     agent: Agent,
     session_id: &str,
@@ -74,19 +75,37 @@ pub fn wiring(
 ) -> Result<Wiring, EventsError> {
     let gemini_defaults = match agent {
         Agent::Gemini => machine_gemini_defaults(data_dir, |key| std::env::var(key).ok())?,
-        _ => None,
+        Agent::Claude | Agent::Codex => None,
     };
-    Ok(plan(agent, session_id, data_dir, tgmux, gemini_defaults))
+    let (wiring, file) = plan(agent, session_id, data_dir, tgmux, gemini_defaults);
+    if let Some(file) = file {
+        write(&file)?;
+    }
+    Ok(wiring)
 }
 
-/// The wiring, given the machine's Gemini CLI system defaults when it has some.
+/// Writes a settings file atomically, making its folder (owner only).
+fn write(file: &AgentFile) -> Result<(), EventsError> {
+    if let Some(dir) = file.path.parent() {
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| EventsError::io(dir, e))?;
+    }
+    crate::durable::write_atomic(&file.path, file.contents.as_bytes())
+        .map_err(|e| EventsError::io(&file.path, e))
+}
+
+/// The wiring and the settings file to write, given the machine's Gemini
+/// CLI system defaults when it has some.
 fn plan(
     agent: Agent,
     session_id: &str,
     data_dir: &Path,
     tgmux: &Path,
     gemini_defaults: Option<Value>,
-) -> Wiring {
+) -> (Wiring, Option<AgentFile>) {
     let tgmux = tgmux.to_string_lossy().into_owned();
     let mut env = vec![
         (SESSION_ENV.to_owned(), session_id.to_owned()),
@@ -100,37 +119,30 @@ fn plan(
     match agent {
         Agent::Claude => {
             let path = agents_dir.join("claude-settings.json");
-            Wiring {
-                env,
-                args: vec!["--settings".to_owned(), path.to_string_lossy().into_owned()],
-                files: vec![AgentFile {
-                    path,
-                    contents: pretty(&claude_settings()),
-                }],
-            }
+            let args = vec!["--settings".to_owned(), path.to_string_lossy().into_owned()];
+            let file = AgentFile {
+                path,
+                contents: pretty(&claude_settings()),
+            };
+            (Wiring { env, args }, Some(file))
         }
-        Agent::Codex => Wiring {
-            env,
-            args: vec![
-                "-c".to_owned(),
-                format!("notify={}", toml_array(&[&tgmux, "hook", "codex"])),
-            ],
-            files: Vec::new(),
-        },
+        Agent::Codex => {
+            let notify = toml_array(&[&tgmux, "hook", "codex"]);
+            let args = vec!["-c".to_owned(), format!("notify={notify}")];
+            (Wiring { env, args }, None)
+        }
         Agent::Gemini => {
             let path = agents_dir.join("gemini-system-defaults.json");
             env.push((
                 GEMINI_DEFAULTS_ENV.to_owned(),
                 path.to_string_lossy().into_owned(),
             ));
-            Wiring {
-                env,
-                args: Vec::new(),
-                files: vec![AgentFile {
-                    path,
-                    contents: pretty(&gemini_defaults_with_hooks(gemini_defaults)),
-                }],
-            }
+            let file = AgentFile {
+                path,
+                contents: pretty(&gemini_defaults_with_hooks(gemini_defaults)),
+            };
+            let args = Vec::new();
+            (Wiring { env, args }, Some(file))
         }
     }
 }
@@ -309,7 +321,7 @@ mod tests {
     const DATA: &str = "/home/u/.local/state/tgmux";
     const BIN: &str = "/home/u/.cargo/bin/tgmux";
 
-    fn planned(agent: Agent, gemini_defaults: Option<Value>) -> Wiring {
+    fn planned(agent: Agent, gemini_defaults: Option<Value>) -> (Wiring, Option<AgentFile>) {
         plan(
             agent,
             "s-1",
@@ -329,13 +341,13 @@ mod tests {
 
     #[test]
     fn claude_gets_a_settings_file_with_hooks_only() {
-        let wiring = planned(Agent::Claude, None);
+        let (wiring, file) = planned(Agent::Claude, None);
         let path = format!("{DATA}/agents/claude-settings.json");
         assert_eq!(wiring.env, session_env());
         assert_eq!(wiring.args, ["--settings", path.as_str()]);
-        assert_eq!(wiring.files.len(), 1);
-        assert_eq!(wiring.files[0].path, PathBuf::from(&path));
-        let settings: Value = serde_json::from_str(&wiring.files[0].contents).unwrap();
+        let file = file.unwrap();
+        assert_eq!(file.path, PathBuf::from(&path));
+        let settings: Value = serde_json::from_str(&file.contents).unwrap();
         let hook =
             json!([{"type": "command", "command": "\"$TGMUX_BIN\" hook claude", "timeout": 10}]);
         assert_eq!(
@@ -351,7 +363,7 @@ mod tests {
 
     #[test]
     fn codex_gets_a_notify_override() {
-        let wiring = planned(Agent::Codex, None);
+        let (wiring, file) = planned(Agent::Codex, None);
         assert_eq!(wiring.env, session_env());
         assert_eq!(
             wiring.args,
@@ -360,7 +372,26 @@ mod tests {
                 r#"notify=["/home/u/.cargo/bin/tgmux", "hook", "codex"]"#
             ]
         );
-        assert_eq!(wiring.files, []);
+        assert_eq!(file, None);
+    }
+
+    #[test]
+    fn wiring_writes_the_settings_file_it_points_at() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let wiring = wiring(Agent::Claude, "s-1", &data, Path::new(BIN)).unwrap();
+        let path = data.join("agents/claude-settings.json");
+        assert_eq!(wiring.args[1], path.to_string_lossy());
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(written, pretty(&claude_settings()));
+        // A second session rewrites the same file.
+        super::wiring(Agent::Claude, "s-2", &data, Path::new(BIN)).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), written);
+        let codex = super::wiring(Agent::Codex, "s-3", &data, Path::new(BIN)).unwrap();
+        assert_eq!(
+            codex.env[0],
+            ("TGMUX_SESSION_ID".to_owned(), "s-3".to_owned())
+        );
     }
 
     #[test]
@@ -373,14 +404,15 @@ mod tests {
 
     #[test]
     fn gemini_gets_system_defaults_with_hooks() {
-        let wiring = planned(Agent::Gemini, None);
+        let (wiring, file) = planned(Agent::Gemini, None);
         let path = format!("{DATA}/agents/gemini-system-defaults.json");
         let mut env = session_env();
         env.push(("GEMINI_CLI_SYSTEM_DEFAULTS_PATH".to_owned(), path.clone()));
         assert_eq!(wiring.env, env);
         assert_eq!(wiring.args, Vec::<String>::new());
-        assert_eq!(wiring.files[0].path, PathBuf::from(&path));
-        let settings: Value = serde_json::from_str(&wiring.files[0].contents).unwrap();
+        let file = file.unwrap();
+        assert_eq!(file.path, PathBuf::from(&path));
+        let settings: Value = serde_json::from_str(&file.contents).unwrap();
         let hook = json!([{"name": "tgmux", "type": "command", "command": "\"$TGMUX_BIN\" hook gemini", "timeout": 10000}]);
         assert_eq!(
             settings,
@@ -405,8 +437,8 @@ mod tests {
             "hooks": {"BeforeTool": [theirs, ours]},
             "hooksConfig": {"notifications": true},
         });
-        let wiring = planned(Agent::Gemini, Some(base));
-        let settings: Value = serde_json::from_str(&wiring.files[0].contents).unwrap();
+        let file = planned(Agent::Gemini, Some(base)).1.unwrap();
+        let settings: Value = serde_json::from_str(&file.contents).unwrap();
         assert_eq!(settings["general"], json!({"vimMode": true}));
         assert_eq!(settings["hooksConfig"], json!({"notifications": true}));
         let before = settings["hooks"]["BeforeTool"].as_array().unwrap();
