@@ -192,6 +192,7 @@ fn create_sessions(sandbox: &TmuxSandbox, setup: &BotSetup, folders: &[PathBuf])
         agent: setup.agent.clone(),
         env: Vec::new(),
         home: None,
+        events: None,
     };
     let manager = Manager::new(Arc::new(sandbox.driver()), store, settings, Events::none());
     for folder in folders {

@@ -9,7 +9,9 @@ use teloxide::adaptors::throttle::Limits;
 use teloxide::prelude::*;
 
 use crate::config::Config;
-use crate::session::{Events, Manager, RunLock, SessionError, Settings, Store, StoreError};
+use crate::session::{
+    Events, EventsSetup, Manager, RunLock, SessionError, Settings, Store, StoreError,
+};
 use crate::telegram::{self, Ctx, TgBot, auth::Auth, render, send};
 use crate::tmux::{CliTmux, TmuxError};
 use crate::watch::Watcher;
@@ -82,6 +84,10 @@ fn manager(config: &Config, events: Events) -> Result<Manager, AppError> {
         agent: config.agent.clone(),
         env,
         home: config.home.clone(),
+        events: std::env::current_exe().ok().map(|tgmux| EventsSetup {
+            data_dir: config.data_dir.clone(),
+            tgmux,
+        }),
     };
     Ok(Manager::new(tmux, store, settings, events))
 }

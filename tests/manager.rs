@@ -44,6 +44,7 @@ fn manager(sandbox: &TmuxSandbox, root: &Path, agent: String) -> Manager {
         agent,
         env: vec![("TGMUX_PROBE".into(), "probe".into())],
         home: None,
+        events: None,
     };
     Manager::new(Arc::new(sandbox.driver()), store, settings, Events::none())
 }
@@ -219,6 +220,7 @@ fn a_missing_folder_or_tmux_is_a_clear_error() {
         agent: "sh".into(),
         env: vec![],
         home: None,
+        events: None,
     };
     let no_tmux = tgmux::tmux::CliTmux::with_program(s.sandbox.socket(), "/nonexistent/tmux");
     let m = Manager::new(Arc::new(no_tmux), store, settings, Events::none());

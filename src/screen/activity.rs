@@ -55,12 +55,12 @@ pub(super) fn is_idle(lines: &[Line]) -> bool {
 }
 
 /// `user@host:~/src$`, `#`, `%`, aider's `>`.
-fn is_shell_prompt(body: &str) -> bool {
+pub(super) fn is_shell_prompt(body: &str) -> bool {
     body.len() <= MAX_PROMPT_LINE && body.ends_with(SHELL_PROMPT_ENDS)
 }
 
 /// `❯ `, `› Ask Codex to do anything`, `> Type your message`: not a numbered option.
-fn is_input_line(line: &Line) -> bool {
+pub(super) fn is_input_line(line: &Line) -> bool {
     line.body.starts_with(INPUT_PROMPTS)
         && parse_head(line).is_some_and(|head| head.number.is_none())
 }

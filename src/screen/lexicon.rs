@@ -59,3 +59,7 @@ pub(super) const TIP_PREFIX: &str = "Tip:";
 /// Check boxes that start the options of a multi-select menu, where a digit
 /// only toggles its box: no single tap answers it.
 pub(super) const CHECKBOXES: &[&str] = &["[ ]", "[✔]", "[✓]", "[x]", "[X]", "☐", "☑", "☒"];
+
+/// Marks that open an agent's own entry in its transcript (Claude Code's
+/// `●`/`⏺`, Gemini CLI's `✦`): where its last answer starts.
+pub(super) const ANSWER_MARKS: &[char] = &['●', '⏺', '✦'];

@@ -24,6 +24,7 @@
 //! an input box, where it does nothing.
 
 mod activity;
+mod answer;
 mod lexicon;
 mod line_prompt;
 mod menu;
@@ -32,6 +33,7 @@ mod prompt;
 mod tests;
 mod text;
 
+pub use answer::{last_answer, status_line};
 pub use prompt::{Fingerprint, Prompt, PromptOption};
 
 use activity::{is_idle, is_working};

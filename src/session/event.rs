@@ -2,6 +2,7 @@
 //! channel it travels on: the manager and the watcher send, the notifier
 //! receives.
 
+use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::{Decision, Ending, SessionRecord, Tapped};
@@ -28,7 +29,14 @@ pub enum Event {
     /// The agent went from working to waiting for a new instruction.
     TurnFinished {
         session: SessionRecord,
-        tail: String,
+        answer: Answer,
+    },
+    /// What a working agent is doing now (a tool and its argument, or its
+    /// spinner line), and since when its turn runs.
+    Progress {
+        session: SessionRecord,
+        doing: String,
+        since: DateTime<Utc>,
     },
     /// The agent exited or its tmux session vanished.
     Exited {
@@ -46,6 +54,17 @@ pub enum Event {
     },
     /// The whole tmux server is gone; these sessions were stopped.
     ServerGone { stopped: Vec<SessionRecord> },
+}
+
+/// What an agent said at the end of its turn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// Its final message, in Markdown, from its own events.
+    Markdown(String),
+    /// Its last output block, read off the screen.
+    Screen(String),
+    /// Nothing to show (the screen held only its frame).
+    Nothing,
 }
 
 /// The sending end of the event channel. Sending never fails: with nobody

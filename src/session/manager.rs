@@ -9,12 +9,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 
+use super::program_name;
 use super::{
     AddressError, Decision, Ending, Event, Events, Gone, Move, SessionError, SessionId,
     SessionName, SessionRecord, SessionState, Store, Tapped, name_taken, resolve, slug_for_folder,
     unique_name,
 };
 use crate::config::expand_home;
+use crate::events;
 use crate::screen::{Fingerprint, Prompt, Screen, classify};
 use crate::tmux::{Key, NewSession, PaneInfo, Tmux, TmuxError};
 
@@ -35,6 +37,16 @@ pub struct Settings {
     pub env: Vec<(String, String)>,
     /// The user's home folder, for `~` in folders.
     pub home: Option<PathBuf>,
+    /// Where agents report their events; none leaves them unwired.
+    pub events: Option<EventsSetup>,
+}
+
+/// What wiring an agent's events needs: the data folder (settings files,
+/// spools) and the path of this binary, which the agents call as a hook.
+#[derive(Debug, Clone)]
+pub struct EventsSetup {
+    pub data_dir: PathBuf,
+    pub tgmux: PathBuf,
 }
 
 /// What boot reconciliation found, for the start-up message.
@@ -176,18 +188,40 @@ impl Manager {
             records.push(record.clone());
             Ok::<_, SessionError>(record)
         })?;
-        self.start(&record, task.as_deref())
+        self.start(&record, task.as_deref(), false)
     }
 
-    /// Runs the agent of a starting record in a new tmux session. The task
-    /// is not given on the command line: it is typed once the agent shows it
-    /// is ready for input (see [`Manager::deliver_task`]), whole, as a paste.
-    fn start(&self, record: &SessionRecord, task: Option<&str>) -> Result<SessionRecord> {
+    /// Runs the agent of a starting record in a new tmux session, wired to
+    /// report its events, continuing its conversation when `resume`. The
+    /// task is not given on the command line: it is typed once the agent
+    /// shows it is ready for input (see [`Manager::deliver_task`]).
+    fn start(
+        &self,
+        record: &SessionRecord,
+        task: Option<&str>,
+        resume: bool,
+    ) -> Result<SessionRecord> {
+        let mut env = self.settings.env.clone();
+        let mut args = Vec::new();
+        let agent = events::Agent::from_program(program_name(&record.agent));
+        if let (Some(agent), Some(setup)) = (agent, &self.settings.events) {
+            let id = record.id.to_string();
+            match events::launch::wiring(agent, &id, &setup.data_dir, &setup.tgmux) {
+                Ok(wiring) => {
+                    env.extend(wiring.env);
+                    args.extend(wiring.args);
+                }
+                Err(e) => tracing::warn!("{}: starting without its events: {e}", record.name),
+            }
+            if let Some(conversation) = record.agent_session.as_deref().filter(|_| resume) {
+                args.extend(events::launch::resume_args(agent, conversation).unwrap_or_default());
+            }
+        }
         let spec = NewSession {
             name: record.name.clone(),
             folder: record.folder.clone(),
-            command: record.agent.clone(),
-            env: self.settings.env.clone(),
+            command: with_args(&record.agent, &args),
+            env,
         };
         let task = task.map(str::to_owned);
         match self.tmux.new_session(&spec) {
@@ -260,7 +294,7 @@ impl Manager {
         // A dead pane kept by remain-on-exit still holds the name.
         self.tmux.kill_session(record.name.as_str())?;
         let record = self.update(id, |r| Ok(r.resume()?))?;
-        self.start(&record, None)
+        self.start(&record, None, true)
     }
 
     /// Stops the session if needed and keeps its record as a tombstone.
@@ -434,6 +468,37 @@ impl Manager {
         })?;
         events.into_iter().for_each(|e| self.events.send(e));
         Ok(session)
+    }
+
+    /// Records the agent's own id for its conversation, for a later resume.
+    pub fn set_agent_session(&self, id: SessionId, conversation: &str) -> Result<()> {
+        self.update(id, |r| {
+            r.agent_session = Some(conversation.to_owned());
+            Ok(())
+        })
+        .map(drop)
+    }
+
+    /// Turns progress messages of a session off (`quiet`) or on.
+    pub fn set_quiet_progress(&self, id: SessionId, quiet: bool) -> Result<SessionRecord> {
+        self.update(id, |r| {
+            r.quiet_progress = quiet;
+            Ok(())
+        })
+    }
+
+    /// The spool the session's agent reports its events to, when wired.
+    pub fn spool(&self, id: SessionId) -> Option<events::spool::Spool> {
+        let setup = self.settings.events.as_ref()?;
+        let dir = events::spool::events_dir(&setup.data_dir);
+        events::spool::Spool::new(&dir, &id.to_string()).ok()
+    }
+
+    /// Whether the session's agent reports its events (so a turn's end is
+    /// worth waiting a moment for its own word on it).
+    pub fn reports_events(&self, record: &SessionRecord) -> bool {
+        self.settings.events.is_some()
+            && events::Agent::from_program(program_name(&record.agent)).is_some()
     }
 
     /// Types the first task of run `since`, now that its agent is ready for
@@ -640,6 +705,26 @@ impl Manager {
         std::thread::sleep(ENTER_AFTER_PASTE);
         self.tmux.send_keys(name, &[Key::Enter])
     }
+}
+
+/// `agent` with `args` (shell-quoted) right after its program name.
+fn with_args(agent: &str, args: &[String]) -> String {
+    if args.is_empty() {
+        return agent.to_owned();
+    }
+    let agent = agent.trim_start();
+    let end = match agent.chars().next() {
+        Some(quote @ ('\'' | '"')) => agent[1..].find(quote).map_or(agent.len(), |i| i + 2),
+        _ => agent.find(char::is_whitespace).unwrap_or(agent.len()),
+    };
+    let (program, rest) = agent.split_at(end);
+    let quoted: Vec<String> = args.iter().map(|a| shell_quote(a)).collect();
+    format!("{program} {}{rest}", quoted.join(" "))
+}
+
+/// Quotes `text` as one POSIX shell word.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 /// The record with `id` in a list under update.

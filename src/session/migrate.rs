@@ -89,6 +89,8 @@ impl From<RecordV1> for SessionRecord {
             last_activity: v1.last_activity,
             decisions,
             adopted: v1.adopted,
+            agent_session: None,
+            quiet_progress: false,
         }
     }
 }

@@ -118,6 +118,13 @@ pub struct SessionRecord {
     /// started by tgmux.
     #[serde(default)]
     pub adopted: bool,
+    /// The agent's own id for its conversation (from its events), so a
+    /// resume can continue it.
+    #[serde(default)]
+    pub agent_session: Option<String>,
+    /// The user turned off progress messages for this session.
+    #[serde(default)]
+    pub quiet_progress: bool,
 }
 
 impl SessionRecord {
@@ -134,6 +141,8 @@ impl SessionRecord {
             last_activity: now,
             decisions: 0,
             adopted: false,
+            agent_session: None,
+            quiet_progress: false,
         }
     }
 

@@ -33,6 +33,7 @@ impl<T: Tmux + 'static> Fixture<T> {
             agent: "claude".into(),
             env: vec![("A".into(), "1".into())],
             home: None,
+            events: None,
         };
         let (sink, events) = Events::channel();
         let store = Store::open(data.path()).unwrap();

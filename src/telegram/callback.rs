@@ -36,6 +36,11 @@ pub(crate) enum Action {
         page: u16,
         all: bool,
     },
+    /// Turns the session's progress messages off (`quiet`) or on.
+    Quiet {
+        session: SessionId,
+        quiet: bool,
+    },
 }
 
 /// Why a payload was refused.
@@ -57,7 +62,7 @@ impl Action {
             | Action::Remove(id)
             | Action::RemoveConfirmed(id)
             | Action::RemoveCancelled(id) => Some(id),
-            Action::Answer { session, .. } => Some(session),
+            Action::Answer { session, .. } | Action::Quiet { session, .. } => Some(session),
             Action::List { .. } => None,
         }
     }
@@ -82,6 +87,9 @@ impl Action {
                 B64.encode(fingerprint.0.to_be_bytes())
             ),
             Action::List { page, all } => format!("{VERSION}:l:{page}:{}", u8::from(all)),
+            Action::Quiet { session, quiet } => {
+                format!("{VERSION}:q:{}:{}", id(session), u8::from(quiet))
+            }
         };
         debug_assert!(data.len() <= MAX_LEN);
         data
@@ -105,11 +113,7 @@ impl Action {
         let kind = parts.next().ok_or(Malformed)?;
         let action = if kind == "l" {
             let page = number(parts.next())?;
-            let all = match parts.next() {
-                Some("0") => false,
-                Some("1") => true,
-                _ => return Err(Malformed),
-            };
+            let all = flag(parts.next())?;
             Action::List { page, all }
         } else {
             let id = parts.next().and_then(session_id).ok_or(Malformed)?;
@@ -126,6 +130,10 @@ impl Action {
                     fingerprint: parts.next().and_then(fingerprint).ok_or(Malformed)?,
                     option: number(parts.next())?,
                 },
+                "q" => Action::Quiet {
+                    session: id,
+                    quiet: flag(parts.next())?,
+                },
                 _ => return Err(Malformed),
             }
         };
@@ -133,6 +141,15 @@ impl Action {
             None => Ok(action),
             Some(_) => Err(Malformed),
         }
+    }
+}
+
+/// `0` or `1`.
+fn flag(part: Option<&str>) -> Result<bool, CallbackError> {
+    match part {
+        Some("0") => Ok(false),
+        Some("1") => Ok(true),
+        _ => Err(CallbackError::Malformed),
     }
 }
 
@@ -177,6 +194,10 @@ mod tests {
                 page: u16::MAX,
                 all: true,
             },
+            Action::Quiet {
+                session: id,
+                quiet: true,
+            },
         ];
         for action in actions {
             let data = action.encode();
@@ -206,6 +227,8 @@ mod tests {
             format!("2:a:{id}:1:{fp}:"),
             "2:l:1:2".into(),
             "2:l::1".into(),
+            format!("2:q:{id}:2"),
+            format!("2:q:{id}"),
             "x".repeat(200),
             "\u{0}:\u{0}".into(),
         ];

@@ -24,15 +24,16 @@ const SCHEMES: [&str; 4] = ["http://", "https://", "tg://", "mailto:"];
 /// Bullets of lists nested 1, 2, 3 deep (then again).
 const BULLETS: [&str; 3] = ["• ", "◦ ", "▪ "];
 
-/// Markdown rendered as Telegram HTML.
-pub fn to_html(markdown: &str) -> Html {
+/// Markdown rendered as Telegram HTML, whole.
+#[cfg(test)]
+fn to_html(markdown: &str) -> Html {
     Html::join(blocks(markdown).into_iter().map(|(_, html)| html), "\n\n")
 }
 
 /// How long an answer may be, in characters of visible text (Telegram counts
 /// UTF-16 units of the text left after parsing the tags).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// Visible text shown unfolded; the rest goes into an expandable
     /// blockquote. A file's head is at most this long.
     pub fold: usize,
@@ -42,7 +43,7 @@ pub struct Limits {
 
 /// An answer fitted into one Telegram message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Fitted {
+pub(crate) enum Fitted {
     /// The whole answer.
     Whole(Html),
     /// Its first blocks, then the others in an expandable blockquote.
@@ -56,7 +57,7 @@ pub enum Fitted {
 /// `markdown` fitted into one message within `limits`: split only between
 /// top-level blocks (or, for a file's head, in plain text), so never inside
 /// a tag or an entity.
-pub fn fit(markdown: &str, limits: Limits) -> Fitted {
+pub(crate) fn fit(markdown: &str, limits: Limits) -> Fitted {
     let (blocks, rendered): (Vec<_>, Vec<_>) = blocks(markdown).into_iter().unzip();
     let whole = Html::join(rendered.iter().cloned(), "\n\n");
     let total = visible_len(&whole);

@@ -6,7 +6,7 @@ mod callback;
 mod command;
 mod commands;
 mod html;
-pub mod markdown;
+mod markdown;
 pub mod notifier;
 mod outbox;
 mod posted;
@@ -50,6 +50,8 @@ pub struct Ctx {
     pub home: Option<PathBuf>,
     posted: posted::Posted,
     outbox: outbox::Outbox,
+    /// The progress message of each session in each chat, while its turn runs.
+    progress: std::sync::Mutex<std::collections::HashMap<(crate::session::SessionId, i64), i32>>,
 }
 
 impl Ctx {
@@ -67,6 +69,7 @@ impl Ctx {
             home,
             posted: posted::Posted::load(data_dir),
             outbox: outbox::Outbox::open(data_dir)?,
+            progress: Default::default(),
         })
     }
 
@@ -133,6 +136,15 @@ pub async fn receive(
 }
 
 impl Ctx {
+    fn progress_lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<(crate::session::SessionId, i64), i32>>
+    {
+        self.progress
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Messages not yet accepted by Telegram.
     pub fn waiting(&self) -> usize {
         self.outbox.len()

@@ -43,8 +43,33 @@ fn notify(ctx: &Ctx, event: Event) {
             let text = render::closed(&session, &decision, &ending);
             settle(ctx, &session, &decision, text);
         }
-        Event::TurnFinished { session, tail } => {
-            broadcast(ctx, render::turn_finished(&session, &tail), None);
+        Event::TurnFinished { session, answer } => {
+            let (text, keyboard, file) = render::turn_finished(&session, &answer);
+            for chat in chats(ctx) {
+                let done = render::progress_done(&session);
+                ctx.outbox
+                    .push(Outgoing::progress(chat, session.id, &done, None, true));
+                ctx.outbox
+                    .push(Outgoing::message(chat, &text, Some(keyboard.clone())));
+                if let Some(markdown) = &file {
+                    let name = format!("{}-answer.md", session.name);
+                    let caption = Html::text(&name);
+                    ctx.outbox
+                        .push(Outgoing::file(chat, &caption, &name, markdown));
+                }
+            }
+        }
+        Event::Progress {
+            session,
+            doing,
+            since,
+        } => {
+            let (text, keyboard) = render::progress(&session, &doing, since, chrono::Utc::now());
+            for chat in chats(ctx) {
+                let item =
+                    Outgoing::progress(chat, session.id, &text, Some(keyboard.clone()), false);
+                ctx.outbox.push(item);
+            }
         }
         Event::Exited {
             session,

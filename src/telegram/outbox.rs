@@ -51,6 +51,15 @@ pub(crate) enum Outgoing {
         markup: String,
         keyboard: Option<InlineKeyboardMarkup>,
     },
+    /// The session's progress message in `chat`: sent the first time, then
+    /// edited; the `last` edit takes its buttons off and forgets it.
+    Progress {
+        chat: i64,
+        session: SessionId,
+        markup: String,
+        keyboard: Option<InlineKeyboardMarkup>,
+        last: bool,
+    },
     /// Edits every message showing a decision, as known when its turn comes
     /// (after the messages queued before it were sent).
     Settle {
@@ -138,6 +147,33 @@ impl Outgoing {
             message: message.0,
             markup: text.to_string(),
             keyboard,
+        }
+    }
+
+    /// A text as a file (`file_name`), with `caption`.
+    pub(crate) fn file(chat: ChatId, caption: &Html, file_name: &str, contents: &str) -> Self {
+        Outgoing::Document {
+            chat: chat.0,
+            caption: caption.to_string(),
+            file_name: file_name.to_owned(),
+            contents: contents.to_owned(),
+            keyboard: None,
+        }
+    }
+
+    pub(crate) fn progress(
+        chat: ChatId,
+        session: SessionId,
+        text: &Html,
+        keyboard: Option<InlineKeyboardMarkup>,
+        last: bool,
+    ) -> Self {
+        Outgoing::Progress {
+            chat: chat.0,
+            session,
+            markup: text.to_string(),
+            keyboard,
+            last,
         }
     }
 
@@ -272,6 +308,40 @@ pub(crate) async fn run(bot: TgBot, ctx: std::sync::Arc<Ctx>) {
 /// Sends one item, retrying transient failures until it is accepted, refused
 /// for good, or no longer matters.
 async fn deliver(bot: &TgBot, ctx: &Ctx, item: &Outgoing) {
+    if let Outgoing::Progress {
+        chat,
+        session,
+        markup,
+        keyboard,
+        last,
+    } = item
+    {
+        let key = (*session, *chat);
+        let shown = ctx.progress_lock().get(&key).copied();
+        let step = match (shown, last) {
+            (None, true) => return,
+            (None, false) => Outgoing::Message {
+                chat: *chat,
+                markup: markup.clone(),
+                keyboard: keyboard.clone(),
+                ask_reply: false,
+                decision: None,
+            },
+            (Some(message), _) => Outgoing::Edit {
+                chat: *chat,
+                message,
+                markup: markup.clone(),
+                keyboard: keyboard.clone().filter(|_| !last),
+            },
+        };
+        if let Some(sent) = Box::pin(attempt(bot, ctx, &step)).await {
+            ctx.progress_lock().insert(key, sent.id.0);
+        }
+        if *last {
+            ctx.progress_lock().remove(&key);
+        }
+        return;
+    }
     if let Outgoing::Settle {
         session,
         serial,
@@ -290,6 +360,12 @@ async fn deliver(bot: &TgBot, ctx: &Ctx, item: &Outgoing) {
         }
         return;
     }
+    attempt(bot, ctx, item).await;
+}
+
+/// Sends one request until it is accepted (returning the message sent, if
+/// it sent one), refused for good, or no longer matters.
+async fn attempt(bot: &TgBot, ctx: &Ctx, item: &Outgoing) -> Option<teloxide::types::Message> {
     let mut backoff = FIRST_BACKOFF;
     loop {
         if let Outgoing::Message {
@@ -301,7 +377,7 @@ async fn deliver(bot: &TgBot, ctx: &Ctx, item: &Outgoing) {
             tracing::info!(
                 "outbox: decision {serial} of {session} closed before it could be sent; dropped"
             );
-            return;
+            return None;
         }
         let error = match send::item(bot, item).await {
             Ok(sent) => {
@@ -311,12 +387,12 @@ async fn deliver(bot: &TgBot, ctx: &Ctx, item: &Outgoing) {
                         decision: Some((session, serial)),
                         ..
                     },
-                ) = (sent, item)
+                ) = (&sent, item)
                 {
                     ctx.posted
                         .add(*session, *serial, Place::new(message.chat.id, message.id));
                 }
-                return;
+                return sent;
             }
             Err(e) => e,
         };
@@ -329,7 +405,7 @@ async fn deliver(bot: &TgBot, ctx: &Ctx, item: &Outgoing) {
             }
             Retry::Never => {
                 tracing::error!("outbox: Telegram refused a message for good: {error}");
-                return;
+                return None;
             }
         };
         tracing::warn!("outbox: {error}; trying again in {wait:?}");

@@ -9,7 +9,10 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 use super::callback::Action;
 use super::command::{COMMANDS, CommandInfo};
 use super::html::Html;
-use crate::session::{Decision, Ending, ReconcileReport, SessionRecord, SessionState, Tapped};
+use super::markdown::{self, Fitted, Limits};
+use crate::session::{
+    Answer, Decision, Ending, ReconcileReport, SessionRecord, SessionState, Tapped,
+};
 
 /// Characters of text per message: under Telegram's 4096, with room for the
 /// head line and markup around a chunk.
@@ -22,6 +25,8 @@ const MAX_CONTEXT: usize = 1500;
 const MAX_TASK: usize = 500;
 /// The most of a screen's tail a notification shows.
 const MAX_TAIL: usize = 3000;
+/// The most of what a working agent does, in a progress message.
+const MAX_DOING: usize = 300;
 /// The most of a button's label; Telegram cuts long ones anyway.
 const MAX_BUTTON: usize = 60;
 /// The most of a callback answer (Telegram allows 200).
@@ -477,12 +482,103 @@ fn with_tail(mut head: Html, tail: &str) -> Html {
     head
 }
 
-pub(crate) fn turn_finished(session: &SessionRecord, tail: &str) -> (Html, InlineKeyboardMarkup) {
+/// Visible characters of an answer shown unfolded; the rest folds.
+const ANSWER_FOLD: usize = 1500;
+/// Most visible characters of an answer in one message; past it, a file.
+const ANSWER_MAX: usize = 3800;
+
+/// A finished turn: the agent's answer (from its Markdown, folded or with
+/// the whole as a file when long, or read off its screen), and the Markdown
+/// for a `.md` file when it does not fit.
+pub(crate) fn turn_finished(
+    session: &SessionRecord,
+    answer: &Answer,
+) -> (Html, InlineKeyboardMarkup, Option<String>) {
     let mut text = Html::raw("✅ ");
     text.push(head(session)).push_raw(" finished its turn");
-    let keyboard =
-        InlineKeyboardMarkup::new(vec![vec![button("👁 Peek", Action::Peek(session.id))]]);
-    (with_tail(text, tail), keyboard)
+    let mut file = None;
+    match answer {
+        Answer::Markdown(markdown) => {
+            let limits = Limits {
+                fold: ANSWER_FOLD,
+                max: ANSWER_MAX,
+            };
+            text.push_raw("\n\n");
+            match markdown::fit(markdown, limits) {
+                Fitted::Whole(html) | Fitted::Folded(html) => {
+                    text.push(html);
+                }
+                Fitted::File { head, markdown } => {
+                    text.push(head)
+                        .push_raw("\n\n(the whole answer is in the file below)");
+                    file = Some(markdown);
+                }
+            }
+        }
+        Answer::Screen(screen) => {
+            text.push_raw("\n").push(Html::pre(&tail(screen, MAX_TAIL)));
+        }
+        Answer::Nothing => {}
+    }
+    let mut row = vec![button("👁 Peek", Action::Peek(session.id))];
+    if session.quiet_progress {
+        let show = Action::Quiet {
+            session: session.id,
+            quiet: false,
+        };
+        row.push(button("🔔 Show progress", show));
+    }
+    (text, InlineKeyboardMarkup::new(vec![row]), file)
+}
+
+/// The end of `text`, at most `max` characters, with `…` where it was cut.
+fn tail(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        return text.to_owned();
+    }
+    let mut out = String::from("…");
+    out.extend(text.chars().skip(count - max + 1));
+    out
+}
+
+/// What a working agent does now, and for how long its turn has run.
+pub(crate) fn progress(
+    session: &SessionRecord,
+    doing: &str,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> (Html, InlineKeyboardMarkup) {
+    let mut text = Html::raw("⏳ ");
+    text.push(Html::bold(Html::text(session.name.as_str())))
+        .push_text(&format!(" is working ({})\n", age(since, now)))
+        .push(Html::code(&truncate(doing, MAX_DOING)));
+    let hide = Action::Quiet {
+        session: session.id,
+        quiet: true,
+    };
+    let keyboard = InlineKeyboardMarkup::new(vec![vec![
+        button("👁 Peek", Action::Peek(session.id)),
+        button("🔕 Hide progress", hide),
+    ]]);
+    (text, keyboard)
+}
+
+/// A progress message once its turn ended.
+pub(crate) fn progress_done(session: &SessionRecord) -> Html {
+    let mut text = Html::raw("☑️ ");
+    text.push(Html::bold(Html::text(session.name.as_str())))
+        .push_raw(": the turn ended.");
+    text
+}
+
+/// The reply to turning progress messages off or on.
+pub(crate) fn quiet(session: &SessionRecord) -> String {
+    if session.quiet_progress {
+        format!("No more progress messages for {}", session.name)
+    } else {
+        format!("Progress messages for {} are on", session.name)
+    }
 }
 
 pub(crate) fn exited(

@@ -149,8 +149,8 @@ pub(crate) async fn item(bot: &TgBot, item: &Outgoing) -> Result<Option<Message>
                 Err(e) => Err(e),
             }
         }
-        // Expanded by the outbox into edits of the messages it names.
-        Outgoing::Settle { .. } => Ok(None),
+        // Expanded by the outbox into the messages and edits they stand for.
+        Outgoing::Settle { .. } | Outgoing::Progress { .. } => Ok(None),
     }
 }
 

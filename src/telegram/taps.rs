@@ -125,6 +125,12 @@ impl Tap<'_> {
                 ));
                 Ok(String::new())
             }
+            Action::Quiet { session, quiet } => {
+                let record = ctx
+                    .run(move |m| m.set_quiet_progress(session, quiet))
+                    .await?;
+                Ok(render::quiet(&record))
+            }
             Action::Answer {
                 session,
                 serial,

@@ -7,18 +7,23 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use crate::screen::{Screen, classify, strip_dead_banner};
+use super::turn::{Step, Turn};
+use crate::events::AgentEvent;
+use crate::screen::{Screen, classify, last_answer, status_line, strip_dead_banner};
 use crate::session::{
-    Decision, Event, Manager, SessionError, SessionId, SessionRecord, SessionState, last_lines,
+    Answer, Decision, Event, Manager, SessionError, SessionId, SessionRecord, SessionState,
+    last_lines,
 };
 use crate::tmux::PaneInfo;
 
-/// How many lines of a screen an event carries.
+/// How many lines of a dead pane's screen its exit message carries.
 const TAIL_LINES: usize = 15;
+/// Lines of scrollback read for an agent's last answer.
+const ANSWER_HISTORY: usize = 200;
 /// Consecutive failed captures before a session is marked errored.
 const MAX_FAILURES: u32 = 3;
 /// How long an agent may take to be ready for its first task before the
@@ -41,6 +46,10 @@ struct Seen {
     dead_unknown: bool,
     /// The phone was told the first task is still waiting.
     told_task_waits: bool,
+    /// The running turn.
+    turn: Turn,
+    /// Where the next read of the agent's event spool starts.
+    spool_offset: u64,
 }
 
 impl Seen {
@@ -53,6 +62,8 @@ impl Seen {
             failures: 0,
             dead_unknown: false,
             told_task_waits: false,
+            turn: Turn::default(),
+            spool_offset: 0,
         }
     }
 
@@ -71,6 +82,9 @@ impl Seen {
 pub struct Watcher {
     manager: Arc<Manager>,
     seen: HashMap<SessionId, Seen>,
+    /// When this watcher started: runs older than that were followed by an
+    /// earlier process.
+    started: DateTime<Utc>,
 }
 
 /// An active session as the watcher reads it: the record and its run.
@@ -97,6 +111,7 @@ impl Watcher {
         Watcher {
             manager,
             seen: HashMap::new(),
+            started: Utc::now(),
         }
     }
 
@@ -167,6 +182,11 @@ impl Watcher {
             dead => return self.stopped(run, dead),
         };
         let id = run.record.id;
+        self.read_events(run)?;
+        let seen = self.seen.entry(id).or_insert_with(|| Seen::new(run.since));
+        if let Some(step) = seen.turn.tick(Instant::now(), run.record.quiet_progress) {
+            self.turn_step(run, step);
+        }
         let seen = self.seen.entry(id).or_insert_with(|| Seen::new(run.since));
         if run.has_task() && !seen.told_task_waits && Utc::now() - run.since > TASK_PATIENCE {
             seen.told_task_waits = true;
@@ -201,15 +221,21 @@ impl Watcher {
         if verdict == Screen::Idle && run.has_task() {
             return self.manager.deliver_task(id, run.since);
         }
-        let turn_finished = match verdict {
+        let now = Instant::now();
+        let turn_ended = match verdict {
             Screen::Working => {
                 if !std::mem::replace(&mut seen.working, true) {
                     tracing::debug!("watcher: {} is working", run.record.name);
                 }
-                false
+                seen.turn.working(now, status_line(&screen));
+                None
             }
-            Screen::Idle => std::mem::take(&mut seen.working),
-            _ => false,
+            Screen::Idle => {
+                seen.working = false;
+                let events = self.manager.reports_events(&run.record);
+                seen.turn.idle(now, events)
+            }
+            _ => None,
         };
         let prompt = match verdict {
             Screen::Decision(prompt) => Some(prompt),
@@ -217,18 +243,82 @@ impl Watcher {
         };
         let changed =
             run.pending().map(Decision::fingerprint) != prompt.as_ref().map(|p| p.fingerprint());
-        let session = if changed {
-            self.manager.screen_shows(id, run.since, prompt)?
-        } else {
-            run.record.clone()
-        };
-        if turn_finished {
-            self.manager.events().send(Event::TurnFinished {
-                session,
-                tail: last_lines(&screen, TAIL_LINES),
-            });
+        if changed {
+            self.manager.screen_shows(id, run.since, prompt)?;
+        }
+        if let Some(step) = turn_ended {
+            self.turn_step(run, step);
         }
         Ok(())
+    }
+
+    /// Reads what the session's agent reported since the last look.
+    fn read_events(&mut self, run: &Run) -> Result<(), SessionError> {
+        let Some(spool) = self.manager.spool(run.record.id) else {
+            return Ok(());
+        };
+        let started = self.started;
+        let seen = self
+            .seen
+            .entry(run.record.id)
+            .or_insert_with(|| Seen::new(run.since));
+        if seen.spool_offset == 0 && run.since < started {
+            // A run from before this process: what it reported was handled then.
+            seen.spool_offset = std::fs::metadata(spool.path()).map_or(0, |m| m.len());
+        }
+        let batch = match spool.read_after(seen.spool_offset) {
+            Ok(batch) => batch,
+            Err(e) => {
+                tracing::warn!("reading the events of {}: {e}", run.record.name);
+                return Ok(());
+            }
+        };
+        seen.spool_offset = batch.next_offset;
+        let now = Instant::now();
+        let mut steps = Vec::new();
+        for received in batch.events.iter().filter(|r| r.at >= run.since) {
+            if let AgentEvent::SessionStarted { agent_session_id } = &received.event
+                && run.record.agent_session.as_ref() != Some(agent_session_id)
+            {
+                self.manager
+                    .set_agent_session(run.record.id, agent_session_id)?;
+            }
+            let seen = self
+                .seen
+                .entry(run.record.id)
+                .or_insert_with(|| Seen::new(run.since));
+            steps.extend(seen.turn.event(now, &received.event));
+        }
+        for step in steps {
+            self.turn_step(run, step);
+        }
+        Ok(())
+    }
+
+    /// Tells the phone what became of a turn.
+    fn turn_step(&mut self, run: &Run, step: Step) {
+        let session = run.record.clone();
+        let event = match step {
+            Step::Ended(Some(answer)) => Event::TurnFinished {
+                session,
+                answer: Answer::Markdown(answer),
+            },
+            Step::Ended(None) | Step::EndedOnScreen => {
+                let screen = self
+                    .manager
+                    .tmux()
+                    .capture(run.record.name.as_str(), ANSWER_HISTORY)
+                    .unwrap_or_default();
+                let answer = last_answer(&screen).map_or(Answer::Nothing, Answer::Screen);
+                Event::TurnFinished { session, answer }
+            }
+            Step::Progress { doing, since } => Event::Progress {
+                session,
+                doing,
+                since,
+            },
+        };
+        self.manager.events().send(event);
     }
 
     /// A session whose pane died or whose tmux session vanished. tmux marks a
@@ -479,11 +569,15 @@ mod tests {
         assert_eq!(f.tick(), []);
         f.screen(IDLE);
         let events = f.tick();
-        let [Event::TurnFinished { session, tail }] = events.as_slice() else {
+        let [Event::TurnFinished { session, answer }] = events.as_slice() else {
             panic!("{events:?}");
         };
         assert_eq!(session.id, f.webapp);
-        assert_eq!(tail, "✔ Done.\n\n$");
+        assert_eq!(
+            *answer,
+            Answer::Screen("✔ Done.".into()),
+            "without the prompt"
+        );
         f.screen("✔ Done.\n\n$ ls\nfile\n$ ");
         assert_eq!(f.tick(), [], "still idle: no second turn");
     }
@@ -500,8 +594,12 @@ mod tests {
         }
         assert_eq!(f.captures(), after_first, "no output, no capture");
         f.screen(IDLE);
-        assert_eq!(f.tick().len(), 1);
-        assert_eq!(f.captures(), after_first + 1);
+        assert_eq!(f.tick().len(), 1, "the turn finished");
+        assert_eq!(
+            f.captures(),
+            after_first + 2,
+            "the new screen, then its scrollback for the answer"
+        );
     }
 
     #[test]
