@@ -12,8 +12,9 @@ use crate::config::Config;
 use crate::session::{
     Events, EventsSetup, Manager, RunLock, SessionError, Settings, Store, StoreError,
 };
-use crate::telegram::{self, Ctx, TgBot, auth::Auth, render, send};
+use crate::telegram::{self, Ctx, TgBot, auth::Auth, media::Media, render, send};
 use crate::tmux::{CliTmux, TmuxError};
+use crate::transcribe::{TranscribeError, Transcriber};
 use crate::watch::Watcher;
 
 /// How often the watcher looks at the tmux server.
@@ -28,13 +29,14 @@ const LIMITS: Limits = Limits {
     messages_per_sec_overall: 30,
 };
 
-/// Variables a session does not get from the bot: the token (an agent has
-/// no business with it), and what describes the bot's own terminal and shell
+/// Variables a session does not get from the bot: the secrets (an agent
+/// has no business with the bot token or the transcription key), and what describes the bot's own terminal and shell
 /// rather than the pane tmux gives the agent. The driver starts tmux with
 /// exactly the session's environment, so these do not reach a session through
 /// the tmux server either.
 const WITHHELD_ENV: &[&str] = &[
     "TELEGRAM_BOT_TOKEN",
+    "TGMUX_TRANSCRIBE_KEY",
     "TMUX",
     "TMUX_PANE",
     "TERM",
@@ -70,6 +72,8 @@ pub enum AppError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Transcribe(#[from] TranscribeError),
 }
 
 /// The session manager over the store and the dedicated tmux server.
@@ -135,12 +139,18 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     tracing::info!("connected as @{username}");
     set_commands(&bot).await;
 
+    let transcriber = config
+        .transcribe
+        .as_ref()
+        .map(Transcriber::new)
+        .transpose()?;
     let ctx = Ctx::new(
         Arc::clone(&manager),
         Arc::clone(&auth),
         username,
         config.home.clone(),
         &config.data_dir,
+        Media::new(transcriber, config.max_file_bytes),
     )
     .map_err(|e| data_dir_error(&config, e))?;
     let ctx = Arc::new(ctx);

@@ -3,13 +3,24 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Telegram's own Bot API.
 pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
 pub const DEFAULT_SOCKET: &str = "tgmux";
 pub const DEFAULT_AGENT: &str = "claude";
+/// The transcription model asked for when `TGMUX_TRANSCRIBE_MODEL` is not set.
+pub const DEFAULT_TRANSCRIBE_MODEL: &str = "whisper-1";
+/// How long a transcription may take when `TGMUX_TRANSCRIBE_TIMEOUT_SECS` is not set.
+pub const DEFAULT_TRANSCRIBE_TIMEOUT: Duration = Duration::from_secs(120);
+/// The largest file taken from the phone when `TGMUX_MAX_FILE_MB` is not
+/// set: Telegram's own download limit for bots.
+pub const DEFAULT_MAX_FILE_MB: u64 = 20;
+/// The largest `TGMUX_MAX_FILE_MB`: a self-hosted Bot API server's limit.
+const MAX_FILE_MB_LIMIT: u64 = 2000;
 
-/// A bot token; its `Debug` and `Display` never show it, so it cannot end up in a log.
+/// A secret (the bot token, the transcription key); its `Debug` never shows
+/// it, so it cannot end up in a log.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Token(String);
 
@@ -50,6 +61,22 @@ pub struct Config {
     pub agent: String,
     /// The user's home folder (`HOME`), for `~` in folders and messages.
     pub home: Option<PathBuf>,
+    /// Where voice notes are transcribed; `None` when `TGMUX_TRANSCRIBE_URL` is not set.
+    pub transcribe: Option<TranscribeConfig>,
+    /// The largest file (voice note, photo, document) taken from the phone, in bytes.
+    pub max_file_bytes: u64,
+}
+
+/// An OpenAI-compatible transcription endpoint (OpenAI, Groq, a local whisper server).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TranscribeConfig {
+    /// The API base: requests go to `{url}/audio/transcriptions`.
+    pub url: url::Url,
+    /// Sent as a Bearer token when set.
+    pub key: Option<Token>,
+    pub model: String,
+    /// How long one transcription may take, upload included.
+    pub timeout: Duration,
 }
 
 /// A setting that is missing or malformed.
@@ -101,6 +128,8 @@ impl Config {
             roots: parse_roots(get("TGMUX_ROOTS").as_deref(), home.as_ref())?,
             agent: get("TGMUX_AGENT").unwrap_or_else(|| DEFAULT_AGENT.to_owned()),
             home,
+            transcribe: parse_transcribe(&get)?,
+            max_file_bytes: parse_max_file_mb(get("TGMUX_MAX_FILE_MB").as_deref())? * 1024 * 1024,
         })
     }
 }
@@ -157,17 +186,75 @@ fn parse_users(value: Option<&str>) -> Result<Vec<UserId>, ConfigError> {
 }
 
 fn parse_api_url(value: Option<&str>) -> Result<url::Url, ConfigError> {
-    const KEY: &str = "TGMUX_API_URL";
-    let raw = value.unwrap_or(DEFAULT_API_URL);
+    http_url("TGMUX_API_URL", value.unwrap_or(DEFAULT_API_URL))
+}
+
+/// An `http://` or `https://` URL; anything else is an error naming `key`.
+fn http_url(key: &'static str, raw: &str) -> Result<url::Url, ConfigError> {
     let url =
-        url::Url::parse(raw).map_err(|e| invalid(KEY, format!("`{raw}` is not a URL ({e})")))?;
+        url::Url::parse(raw).map_err(|e| invalid(key, format!("`{raw}` is not a URL ({e})")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(invalid(
-            KEY,
+            key,
             format!("`{raw}` must start with http:// or https://"),
         ));
     }
     Ok(url)
+}
+
+/// The transcription settings: all of them when `TGMUX_TRANSCRIBE_URL` is
+/// set, none otherwise (a key or model without a URL is a mistake worth saying).
+fn parse_transcribe(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<TranscribeConfig>, ConfigError> {
+    const KEY: &str = "TGMUX_TRANSCRIBE_URL";
+    let key = get("TGMUX_TRANSCRIBE_KEY").map(Token);
+    let model = get("TGMUX_TRANSCRIBE_MODEL");
+    let timeout = get("TGMUX_TRANSCRIBE_TIMEOUT_SECS");
+    let Some(raw) = get(KEY) else {
+        if key.is_some() || model.is_some() || timeout.is_some() {
+            return Err(ConfigError::Missing {
+                key: KEY,
+                hint: "other TGMUX_TRANSCRIBE_ settings are set; set it to the API base, e.g. https://api.openai.com/v1",
+            });
+        }
+        return Ok(None);
+    };
+    let url = http_url(KEY, &raw)?;
+    let timeout = match timeout {
+        None => DEFAULT_TRANSCRIBE_TIMEOUT,
+        Some(secs) => match secs.parse::<u64>() {
+            Ok(n) if n > 0 => Duration::from_secs(n),
+            _ => {
+                return Err(invalid(
+                    "TGMUX_TRANSCRIBE_TIMEOUT_SECS",
+                    format!("`{secs}` is not a whole number of seconds above 0"),
+                ));
+            }
+        },
+    };
+    Ok(Some(TranscribeConfig {
+        url,
+        key,
+        model: model.unwrap_or_else(|| DEFAULT_TRANSCRIBE_MODEL.to_owned()),
+        timeout,
+    }))
+}
+
+fn parse_max_file_mb(value: Option<&str>) -> Result<u64, ConfigError> {
+    let Some(value) = value else {
+        return Ok(DEFAULT_MAX_FILE_MB);
+    };
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|mb| (1..=MAX_FILE_MB_LIMIT).contains(mb))
+        .ok_or_else(|| {
+            invalid(
+                "TGMUX_MAX_FILE_MB",
+                format!("`{value}` is not a number of megabytes from 1 to {MAX_FILE_MB_LIMIT}"),
+            )
+        })
 }
 
 fn parse_data_dir(
@@ -271,6 +358,78 @@ mod tests {
         assert_eq!(c.tmux_socket, "tgmux");
         assert_eq!(c.roots, vec![PathBuf::from("/tmp")]);
         assert_eq!(c.agent, "claude");
+        assert_eq!(c.transcribe, None);
+        assert_eq!(c.max_file_bytes, 20 * 1024 * 1024);
+    }
+
+    #[test]
+    fn transcription_settings() {
+        let base = [("TELEGRAM_BOT_TOKEN", TOKEN), ("HOME", "/tmp")];
+        let with = |more: &[(&'static str, &'static str)]| {
+            let mut pairs = base.to_vec();
+            pairs.extend_from_slice(more);
+            config(&pairs)
+        };
+        let c = with(&[("TGMUX_TRANSCRIBE_URL", "http://127.0.0.1:8000/v1")]).unwrap();
+        assert_eq!(
+            c.transcribe,
+            Some(TranscribeConfig {
+                url: "http://127.0.0.1:8000/v1".parse().unwrap(),
+                key: None,
+                model: "whisper-1".into(),
+                timeout: Duration::from_secs(120),
+            })
+        );
+        let c = with(&[
+            ("TGMUX_TRANSCRIBE_URL", "https://api.openai.com/v1"),
+            ("TGMUX_TRANSCRIBE_KEY", "sk-secret-key"),
+            ("TGMUX_TRANSCRIBE_MODEL", "whisper-large-v3"),
+            ("TGMUX_TRANSCRIBE_TIMEOUT_SECS", "30"),
+            ("TGMUX_MAX_FILE_MB", "50"),
+        ])
+        .unwrap();
+        let t = c.transcribe.as_ref().unwrap();
+        assert_eq!(t.key.as_ref().map(Token::expose), Some("sk-secret-key"));
+        assert_eq!(
+            (t.model.as_str(), t.timeout),
+            ("whisper-large-v3", Duration::from_secs(30))
+        );
+        assert_eq!(c.max_file_bytes, 50 * 1024 * 1024);
+        assert!(
+            !format!("{c:?}").contains("sk-secret"),
+            "the key is never shown"
+        );
+
+        let errors = [
+            (
+                &[("TGMUX_TRANSCRIBE_KEY", "sk-x")][..],
+                "TGMUX_TRANSCRIBE_URL is not set; other TGMUX_TRANSCRIBE_ settings are set",
+            ),
+            (
+                &[("TGMUX_TRANSCRIBE_URL", "127.0.0.1:8000")],
+                "TGMUX_TRANSCRIBE_URL is invalid",
+            ),
+            (
+                &[
+                    ("TGMUX_TRANSCRIBE_URL", "http://127.0.0.1:8000"),
+                    ("TGMUX_TRANSCRIBE_TIMEOUT_SECS", "0"),
+                ],
+                "TGMUX_TRANSCRIBE_TIMEOUT_SECS is invalid: `0`",
+            ),
+            (
+                &[("TGMUX_MAX_FILE_MB", "0")],
+                "TGMUX_MAX_FILE_MB is invalid: `0`",
+            ),
+            (
+                &[("TGMUX_MAX_FILE_MB", "lots")],
+                "TGMUX_MAX_FILE_MB is invalid: `lots`",
+            ),
+            (&[("TGMUX_MAX_FILE_MB", "2001")], "from 1 to 2000"),
+        ];
+        for (pairs, expected) in errors {
+            let err = with(pairs).unwrap_err().to_string();
+            assert!(err.contains(expected), "{pairs:?}: {err}");
+        }
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub enum SessionError {
     EmptyAgent,
     #[error("nothing to send: the text is empty")]
     EmptyText,
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
 }
 
 impl SessionError {

@@ -109,6 +109,11 @@ impl Manager {
         self.tmux.as_ref()
     }
 
+    /// The folders sessions may use (and below).
+    pub fn roots(&self) -> &[PathBuf] {
+        &self.settings.roots
+    }
+
     /// Where events about sessions go (the watcher sends on it too).
     pub fn events(&self) -> &Events {
         &self.events

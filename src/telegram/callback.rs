@@ -31,6 +31,12 @@ pub(crate) enum Action {
         fingerprint: Fingerprint,
         option: u8,
     },
+    /// Gives what came in the user's message `from` (a transcript, a file),
+    /// held since, to `session`.
+    Deliver {
+        session: SessionId,
+        from: i32,
+    },
     /// Shows page `page` of `/ls` (`all`: removed sessions too), in place.
     List {
         page: u16,
@@ -62,7 +68,9 @@ impl Action {
             | Action::Remove(id)
             | Action::RemoveConfirmed(id)
             | Action::RemoveCancelled(id) => Some(id),
-            Action::Answer { session, .. } | Action::Quiet { session, .. } => Some(session),
+            Action::Answer { session, .. }
+            | Action::Quiet { session, .. }
+            | Action::Deliver { session, .. } => Some(session),
             Action::List { .. } => None,
         }
     }
@@ -76,6 +84,7 @@ impl Action {
             Action::Remove(s) => format!("{VERSION}:x:{}", id(s)),
             Action::RemoveConfirmed(s) => format!("{VERSION}:X:{}", id(s)),
             Action::RemoveCancelled(s) => format!("{VERSION}:c:{}", id(s)),
+            Action::Deliver { session, from } => format!("{VERSION}:d:{}:{from}", id(session)),
             Action::Answer {
                 session,
                 serial,
@@ -124,6 +133,10 @@ impl Action {
                 "x" => Action::Remove(id),
                 "X" => Action::RemoveConfirmed(id),
                 "c" => Action::RemoveCancelled(id),
+                "d" => Action::Deliver {
+                    session: id,
+                    from: number(parts.next())?,
+                },
                 "a" => Action::Answer {
                     session: id,
                     serial: number(parts.next())?,
@@ -184,6 +197,10 @@ mod tests {
             Action::Remove(id),
             Action::RemoveConfirmed(id),
             Action::RemoveCancelled(id),
+            Action::Deliver {
+                session: id,
+                from: i32::MAX,
+            },
             Action::Answer {
                 session: id,
                 serial: u32::MAX,
@@ -225,6 +242,8 @@ mod tests {
             format!("2:a:{id}:1:{fp}:-1"),
             format!("2:a:{id}:+1:{fp}:1"),
             format!("2:a:{id}:1:{fp}:"),
+            format!("2:d:{id}"),
+            format!("2:d:{id}:-5"),
             "2:l:1:2".into(),
             "2:l::1".into(),
             format!("2:q:{id}:2"),

@@ -25,6 +25,10 @@ pub(crate) enum Command {
     /// Everything after `/send`, byte for byte: whether its first word names
     /// a session depends on the sessions there are.
     Send(String),
+    /// A path relative to the session's folder, spaces and all.
+    Get {
+        path: String,
+    },
     Stop {
         name: String,
     },
@@ -80,6 +84,11 @@ pub(crate) const COMMANDS: &[CommandInfo] = &[
         name: "send",
         args: "[NAME] text",
         about: "type text into a session and press Enter",
+    },
+    CommandInfo {
+        name: "get",
+        args: "PATH",
+        about: "send a file from the session's folder",
     },
     CommandInfo {
         name: "stop",
@@ -166,6 +175,15 @@ impl Command {
                 return Err(usage("send", "nothing to send"));
             }
             "send" => Command::Send(rest.to_owned()),
+            "get" if rest.trim().is_empty() => {
+                return Err(usage(
+                    "get",
+                    "which file? A path inside the session's folder",
+                ));
+            }
+            "get" => Command::Get {
+                path: rest.trim().to_owned(),
+            },
             "stop" => Command::Stop {
                 name: one_name("stop")?,
             },
@@ -310,6 +328,12 @@ mod tests {
             parse("/pair 123"),
             Some(Ok(Command::Pair { code: "123".into() }))
         );
+        assert_eq!(
+            parse("/get  my notes/report 1.txt "),
+            Some(Ok(Command::Get {
+                path: "my notes/report 1.txt".into()
+            }))
+        );
     }
 
     #[test]
@@ -330,6 +354,10 @@ mod tests {
         assert_eq!(problem("/stop").1, "which session? (see /ls for names)");
         assert_eq!(problem("/rm a b").0, "rm");
         assert_eq!(problem("/send   ").1, "nothing to send");
+        assert_eq!(
+            problem("/get ").1,
+            "which file? A path inside the session's folder"
+        );
     }
 
     #[test]
@@ -371,7 +399,7 @@ mod tests {
         for c in COMMANDS {
             let args = if c.args.contains("NAME") && !c.args.starts_with('[') {
                 " web"
-            } else if c.name == "send" {
+            } else if c.name == "send" || c.name == "get" {
                 " hi"
             } else {
                 ""

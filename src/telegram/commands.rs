@@ -13,8 +13,9 @@ use super::command::{Command, CommandError, info};
 use super::html::Html;
 use super::notifier::broadcast;
 use super::outbox::Outgoing;
-use super::{BotError, Ctx, HandlerResult, render};
+use super::{BotError, Ctx, HandlerResult, TgBot, render, send};
 use crate::config::UserId;
+use crate::files::{MAX_UPLOAD, file_to_send};
 use crate::session::{SessionId, SessionName, SessionRecord, name_taken};
 
 /// A reply to the phone: HTML text, maybe a keyboard, maybe a screen dump.
@@ -26,6 +27,8 @@ pub(super) enum Reply {
         file: String,
         keyboard: Option<InlineKeyboardMarkup>,
     },
+    /// Nothing more: the reply went out at once, not through the outbox.
+    Sent,
 }
 
 impl Reply {
@@ -51,15 +54,16 @@ impl Reply {
                 file,
                 keyboard,
             } => Outgoing::screen(chat, &head, &text, &file, keyboard),
+            Reply::Sent => return,
         });
     }
 }
 
 /// A message from an allowed user in a private chat.
-pub(super) async fn message(ctx: Arc<Ctx>, msg: Message) -> HandlerResult {
+pub(super) async fn message(bot: TgBot, ctx: Arc<Ctx>, msg: Message) -> HandlerResult {
     let text = msg.text().unwrap_or_default();
     let reply = match Command::parse(text, &ctx.bot_username) {
-        Some(Ok(command)) => run(&ctx, msg.chat.id, command).await,
+        Some(Ok(command)) => run(&bot, &ctx, &msg, command).await,
         Some(Err(CommandError::Unknown(word))) => Reply::text(render::unknown_command(&word)),
         Some(Err(CommandError::Usage { command, problem })) => {
             Reply::text(render::usage(command, &problem))
@@ -116,16 +120,17 @@ pub(super) async fn group(ctx: Arc<Ctx>, msg: Message) -> HandlerResult {
     Ok(())
 }
 
-async fn run(ctx: &Ctx, chat: ChatId, command: Command) -> Reply {
+async fn run(bot: &TgBot, ctx: &Ctx, msg: &Message, command: Command) -> Reply {
     let result = match command {
         Command::Start | Command::Help => Ok(Reply::text(render::help(ctx.socket()))),
         Command::Pair { .. } => Ok(Reply::text(Html::raw(
             "You are already allowed to use this bot.",
         ))),
-        Command::New { folder, task } => new(ctx, chat, folder, task).await,
+        Command::New { folder, task } => new(ctx, msg.chat.id, folder, task).await,
         Command::Ls { all } => list(ctx, all).await,
         Command::Peek { name, lines } => peek(ctx, name, lines).await,
         Command::Send(args) => send_text(ctx, &args).await,
+        Command::Get { path } => get(bot, ctx, msg, path).await,
         Command::Stop { name } => state_change(ctx, &name, |m, id| m.stop(id)).await,
         Command::Resume { name } => state_change(ctx, &name, |m, id| m.resume(id)).await,
         Command::Rm { name } => {
@@ -184,6 +189,37 @@ pub(super) async fn peek_reply(ctx: &Ctx, id: SessionId, lines: usize) -> Result
         file: format!("{}.txt", record.name),
         keyboard: Some(render::session_keyboard(&record)),
     })
+}
+
+/// `/get PATH`: a file from the folder of the session the command is for.
+/// It goes up at once rather than through the outbox: what is sent is the
+/// file as it was checked, and a file is too big to keep in the outbox.
+async fn get(bot: &TgBot, ctx: &Ctx, msg: &Message, path: String) -> Result<Reply, BotError> {
+    let Some(record) = addressed(ctx, msg).await? else {
+        return Ok(Reply::text(render::usage(
+            info("get"),
+            "several sessions (or none) are active: reply with it to a message about one",
+        )));
+    };
+    let folder = record.folder.clone();
+    let file = ctx
+        .run(move |m| Ok(file_to_send(&folder, m.roots(), &path, MAX_UPLOAD)?))
+        .await?;
+    let caption = render::sent_file(&record, &file);
+    let keyboard = render::session_keyboard(&record);
+    send::file(bot, msg.chat.id, &file, &caption, keyboard).await?;
+    Ok(Reply::Sent)
+}
+
+/// The session a message is for: the one the message it replies to is
+/// about, else the only active one; `None` when neither says.
+pub(super) async fn addressed(ctx: &Ctx, msg: &Message) -> Result<Option<SessionRecord>, BotError> {
+    let record = match msg.reply_to_message().and_then(session_of) {
+        Some(About::Id(id)) => ctx.run(move |m| m.get(id)).await?,
+        Some(About::Name(name)) => ctx.run(move |m| m.find(name.as_str())).await?,
+        None => return only_active(ctx).await,
+    };
+    Ok(Some(record))
 }
 
 /// The only active session, when there is exactly one.

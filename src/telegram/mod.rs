@@ -5,8 +5,11 @@ pub mod auth;
 mod callback;
 mod command;
 mod commands;
+mod download;
+mod held;
 mod html;
 mod markdown;
+pub mod media;
 pub mod notifier;
 mod outbox;
 mod posted;
@@ -38,6 +41,20 @@ pub enum BotError {
     Telegram(#[from] teloxide::RequestError),
     #[error("tgmux is shutting down")]
     ShuttingDown,
+    #[error(transparent)]
+    Media(#[from] media::MediaError),
+}
+
+impl From<crate::files::FileError> for BotError {
+    fn from(e: crate::files::FileError) -> Self {
+        BotError::Session(e.into())
+    }
+}
+
+impl From<download::DownloadError> for BotError {
+    fn from(e: download::DownloadError) -> Self {
+        BotError::Media(e.into())
+    }
 }
 
 /// What every handler needs, shared through dptree.
@@ -52,6 +69,7 @@ pub struct Ctx {
     outbox: outbox::Outbox,
     /// The progress message of each session in each chat, while its turn runs.
     progress: std::sync::Mutex<std::collections::HashMap<(crate::session::SessionId, i64), i32>>,
+    media: media::Media,
 }
 
 impl Ctx {
@@ -61,6 +79,7 @@ impl Ctx {
         bot_username: String,
         home: Option<PathBuf>,
         data_dir: &std::path::Path,
+        media: media::Media,
     ) -> std::io::Result<Self> {
         Ok(Ctx {
             manager,
@@ -70,6 +89,7 @@ impl Ctx {
             posted: posted::Posted::load(data_dir),
             outbox: outbox::Outbox::open(data_dir)?,
             progress: Default::default(),
+            media,
         })
     }
 
@@ -99,8 +119,9 @@ impl Ctx {
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 /// The dispatcher's handler tree. Strangers are answered apart (`/start`,
-/// `/pair` only); allowed users are served only in private chats, where
-/// session content may go.
+/// `/pair` only, and their files are never fetched); allowed users are
+/// served only in private chats, where session content may go, and their
+/// voice notes and files go to the media handler.
 pub fn schema() -> UpdateHandler<Box<dyn std::error::Error + Send + Sync + 'static>> {
     let messages = Update::filter_message()
         .branch(
@@ -110,6 +131,9 @@ pub fn schema() -> UpdateHandler<Box<dyn std::error::Error + Send + Sync + 'stat
             .endpoint(commands::stranger),
         )
         .branch(dptree::filter(|msg: Message| !msg.chat.is_private()).endpoint(commands::group))
+        .branch(
+            dptree::filter_map(|msg: Message| media::Incoming::of(&msg)).endpoint(media::received),
+        )
         .endpoint(commands::message);
     let taps = Update::filter_callback_query()
         .branch(

@@ -8,10 +8,12 @@ use std::time::Duration;
 use teloxide::adaptors::Throttle;
 use teloxide::payloads::{EditMessageTextSetters, SendDocumentSetters, SendMessageSetters};
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, InputFile, MessageId, ParseMode, ReplyMarkup};
+use teloxide::types::{ChatId, InlineKeyboardMarkup, InputFile, MessageId, ParseMode, ReplyMarkup};
 use teloxide::{ApiError, RequestError};
 
+use super::html::Html;
 use super::outbox::Outgoing;
+use crate::files::FileToSend;
 
 /// The bot as tgmux uses it: rate-limited by teloxide's Throttle adaptor.
 pub type TgBot = Throttle<Bot>;
@@ -91,6 +93,25 @@ where
         tokio::time::sleep(wait).await;
         attempt += 1;
     }
+}
+
+/// Sends a file from a session's folder as a document, at once.
+pub(crate) async fn file(
+    bot: &TgBot,
+    chat: ChatId,
+    file: &FileToSend,
+    caption: &Html,
+    keyboard: InlineKeyboardMarkup,
+) -> Result<Message, RequestError> {
+    retrying("sendDocument", || {
+        let upload = InputFile::file(&file.path).file_name(file.name.clone());
+        bot.send_document(chat, upload)
+            .caption(caption.as_str())
+            .parse_mode(ParseMode::Html)
+            .reply_markup(keyboard.clone())
+            .send()
+    })
+    .await
 }
 
 /// Makes one attempt at an outbox item; the message, for a message sent.

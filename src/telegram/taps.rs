@@ -11,7 +11,7 @@ use super::callback::Action;
 use super::command::PEEK_DEFAULT;
 use super::commands::{peek_reply, state_reply};
 use super::outbox::Outgoing;
-use super::{BotError, Ctx, HandlerResult, TgBot, render, send};
+use super::{BotError, Ctx, HandlerResult, TgBot, media, render, send};
 use crate::config::UserId;
 use crate::session::AnswerOutcome;
 
@@ -46,6 +46,7 @@ pub(super) async fn tap(bot: TgBot, ctx: Arc<Ctx>, query: CallbackQuery) -> Hand
         ),
         (Ok(action), Some((chat, message))) => {
             let tap = Tap {
+                bot: &bot,
                 ctx: &ctx,
                 chat,
                 message,
@@ -70,6 +71,8 @@ pub(super) async fn tap(bot: TgBot, ctx: Arc<Ctx>, query: CallbackQuery) -> Hand
 
 /// One button tap by an allowed user, on a message in a private chat.
 struct Tap<'a> {
+    /// For what a tap fetches from Telegram (a file given to a session).
+    bot: &'a TgBot,
     ctx: &'a Ctx,
     chat: ChatId,
     message: MessageId,
@@ -107,6 +110,10 @@ impl Tap<'_> {
                 let record = ctx.run(move |m| m.get(id)).await?;
                 self.edit(&render::kept(&record));
                 Ok("Kept".to_owned())
+            }
+            Action::Deliver { session, from } => {
+                let place = (self.chat, self.message);
+                media::tapped(self.bot, ctx, place, session, MessageId(from)).await
             }
             Action::List { page, all } => {
                 let records = ctx.run(|m| m.list()).await?;

@@ -1,0 +1,327 @@
+//! Voice notes, audio, photos and documents from an allowed user in a
+//! private chat. A voice note becomes text typed into a session; a photo or
+//! a document lands in the session's inbox and a line naming it is typed.
+//! The session is the one the message replies about, else the only active
+//! one; otherwise buttons ask, and what came is held until a tap.
+
+use std::sync::Arc;
+
+use chrono::Local;
+use teloxide::prelude::*;
+use teloxide::types::{ChatId, InlineKeyboardMarkup, MessageId, ParseMode};
+
+use super::commands::addressed;
+use super::download::{self, Attachment};
+use super::held::{Held, Holding};
+use super::outbox::Outgoing;
+use super::{BotError, Ctx, HandlerResult, Html, TgBot, render, send};
+use crate::files::{self, Size};
+use crate::session::{SessionError, SessionId, SessionRecord};
+use crate::transcribe::{TranscribeError, Transcriber};
+
+/// What voice notes and files need: the transcriber when one is set, the
+/// size cap, and what waits for a tap.
+pub struct Media {
+    transcriber: Option<Transcriber>,
+    max_file_bytes: u64,
+    held: Holding,
+}
+
+impl Media {
+    pub fn new(transcriber: Option<Transcriber>, max_file_bytes: u64) -> Media {
+        Media {
+            transcriber,
+            max_file_bytes,
+            held: Holding::default(),
+        }
+    }
+}
+
+/// Why a voice note or a file did not reach a session (beyond session and
+/// file errors).
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    #[error(transparent)]
+    Download(#[from] download::DownloadError),
+    #[error(transparent)]
+    Transcribe(#[from] TranscribeError),
+    #[error("this was not kept (tgmux restarted since it came); send it again")]
+    NotHeld,
+}
+
+/// What an allowed user sent that is not text.
+#[derive(Debug, Clone)]
+pub(super) enum Incoming {
+    /// A voice note or an audio file, to transcribe.
+    Voice(Attachment),
+    /// A photo or a document, for a session's inbox.
+    File {
+        attachment: Attachment,
+        caption: Option<String>,
+    },
+}
+
+impl Incoming {
+    /// What `msg` carries, if it is a voice note, an audio file, a photo
+    /// (its largest size) or a document.
+    pub(super) fn of(msg: &Message) -> Option<Incoming> {
+        if let Some(voice) = msg.voice() {
+            return Some(Incoming::Voice(Attachment::new(&voice.file, "voice.oga")));
+        }
+        if let Some(audio) = msg.audio() {
+            let name = audio.file_name.as_deref().unwrap_or("audio.mp3");
+            return Some(Incoming::Voice(Attachment::new(&audio.file, name)));
+        }
+        let largest = msg.photo().and_then(|sizes| {
+            sizes
+                .iter()
+                .max_by_key(|p| u64::from(p.width) * u64::from(p.height))
+        });
+        let attachment = match largest {
+            Some(photo) => Attachment::new(&photo.file, "photo.jpg"),
+            None => {
+                let document = msg.document()?;
+                let name = document.file_name.as_deref().unwrap_or("file");
+                Attachment::new(&document.file, name)
+            }
+        };
+        Some(Incoming::File {
+            attachment,
+            caption: msg.caption().map(str::to_owned),
+        })
+    }
+}
+
+/// A voice note, audio file, photo or document from an allowed user in a
+/// private chat: one status message says how it went.
+pub(super) async fn received(
+    bot: TgBot,
+    ctx: Arc<Ctx>,
+    msg: Message,
+    incoming: Incoming,
+) -> HandlerResult {
+    let media = &ctx.media;
+    let mut status = Status::new(&ctx, msg.chat.id);
+    let held = match incoming {
+        Incoming::Voice(audio) => {
+            let Some(transcriber) = &media.transcriber else {
+                status.done(&render::transcription_off(), None);
+                return Ok(());
+            };
+            if let Err(e) = audio.check(media.max_file_bytes) {
+                status.done(&render::not_transcribed(&e.to_string()), None);
+                return Ok(());
+            }
+            status.progress(&bot, &render::transcribing()).await;
+            match transcribe(&bot, &ctx, transcriber, &audio).await {
+                Ok(text) if text.is_empty() => {
+                    status.done(&render::heard_nothing(), None);
+                    return Ok(());
+                }
+                Ok(text) => Held::Transcript(text),
+                Err(e) => {
+                    status.done(&render::not_transcribed(&e.to_string()), None);
+                    return Ok(());
+                }
+            }
+        }
+        Incoming::File {
+            attachment,
+            caption,
+        } => {
+            if let Err(e) = attachment.check(media.max_file_bytes) {
+                status.done(&render::not_saved(&attachment.name, &e.to_string()), None);
+                return Ok(());
+            }
+            Held::File {
+                attachment,
+                caption,
+            }
+        }
+    };
+    settle(&bot, &ctx, &msg, status, held).await;
+    Ok(())
+}
+
+/// Gives `held` to the session `msg` is for, or asks which with a button
+/// per active session and holds it for the tap.
+async fn settle(bot: &TgBot, ctx: &Ctx, msg: &Message, mut status: Status<'_>, held: Held) {
+    let target = match addressed(ctx, msg).await {
+        Ok(target) => target,
+        Err(e) => return status.done(&failed(&held, &e), None),
+    };
+    if let Some(record) = target {
+        if let Held::File { attachment, .. } = &held {
+            status
+                .progress(bot, &render::saving(&attachment.name))
+                .await;
+        }
+        return match deliver(bot, ctx, record.id, &held).await {
+            Ok((_, (text, keyboard))) => status.done(&text, Some(keyboard)),
+            Err(e) => status.done(&failed(&held, &e), None),
+        };
+    }
+    let active = match ctx.run(|m| m.list()).await {
+        Ok(records) => records
+            .into_iter()
+            .filter(|r| r.state.is_active())
+            .collect::<Vec<_>>(),
+        Err(e) => return status.done(&failed(&held, &e), None),
+    };
+    let (text, keyboard) = match &held {
+        Held::Transcript(text) => render::heard_which(text, &active, msg.id),
+        Held::File { attachment, .. } => render::file_which(&attachment.name, &active, msg.id),
+    };
+    if !active.is_empty() {
+        ctx.media.held.hold(msg.chat.id, msg.id, held);
+    }
+    status.done(&text, Some(keyboard));
+}
+
+/// A tap on a "which session?" button of message `place`: gives what came
+/// in message `from`, held since, to `session`, and says so in the tapped
+/// message; the answer is the tap's toast.
+pub(super) async fn tapped(
+    bot: &TgBot,
+    ctx: &Ctx,
+    (chat, message): (ChatId, MessageId),
+    session: SessionId,
+    from: MessageId,
+) -> Result<String, BotError> {
+    let held = ctx.media.held.take(chat, from).ok_or(MediaError::NotHeld)?;
+    match deliver(bot, ctx, session, &held).await {
+        Ok((record, (text, keyboard))) => {
+            ctx.outbox
+                .push(Outgoing::edit(chat, message, &text, Some(keyboard)));
+            Ok(format!("Sent to {}", record.name))
+        }
+        Err(e) => {
+            // Still there to give to another session.
+            ctx.media.held.hold(chat, from, held);
+            Err(e)
+        }
+    }
+}
+
+/// The text of a voice note, fetched within the cap.
+async fn transcribe(
+    bot: &TgBot,
+    ctx: &Ctx,
+    transcriber: &Transcriber,
+    audio: &Attachment,
+) -> Result<String, BotError> {
+    let mut bytes = Vec::new();
+    download::fetch(bot, audio, ctx.media.max_file_bytes, &mut bytes).await?;
+    let text = transcriber
+        .transcribe(bytes, &audio.name)
+        .await
+        .map_err(MediaError::from)?;
+    Ok(text)
+}
+
+/// Types a transcript into session `id`, or saves a file in its inbox and
+/// types the line naming it; returns the session and what to show.
+async fn deliver(
+    bot: &TgBot,
+    ctx: &Ctx,
+    id: SessionId,
+    held: &Held,
+) -> Result<(SessionRecord, (Html, InlineKeyboardMarkup)), BotError> {
+    match held {
+        Held::Transcript(text) => {
+            let typed = text.clone();
+            let record = ctx.run(move |m| m.send_text(id, &typed)).await?;
+            let shown = render::heard_sent(text, &record);
+            Ok((record, shown))
+        }
+        Held::File {
+            attachment,
+            caption,
+        } => {
+            let name = attachment.name.clone();
+            let inbox = ctx
+                .run(move |m| {
+                    let record = m.get(id)?;
+                    if !record.state.is_active() {
+                        return Err(SessionError::not_active(&record.name, &record.state));
+                    }
+                    let now = Local::now().naive_local();
+                    Ok(files::create_in_inbox(&record.folder, &name, now)?)
+                })
+                .await?;
+            let mut file = tokio::fs::File::from_std(inbox.file);
+            let cap = ctx.media.max_file_bytes;
+            let size = match download::fetch(bot, attachment, cap, &mut file).await {
+                Ok(size) => size,
+                Err(e) => {
+                    drop(file);
+                    if let Err(gone) = tokio::fs::remove_file(&inbox.path).await {
+                        tracing::warn!("could not remove {}: {gone}", inbox.path.display());
+                    }
+                    return Err(e);
+                }
+            };
+            let line = files::instruction(&inbox.relative, caption.as_deref());
+            let record = ctx.run(move |m| m.send_text(id, &line)).await?;
+            let shown = render::saved(&record, &inbox.relative, Size(size));
+            Ok((record, shown))
+        }
+    }
+}
+
+/// What to show when `held` could not be given to a session.
+fn failed(held: &Held, error: &BotError) -> Html {
+    match held {
+        Held::Transcript(text) => render::heard_not_sent(text, &error.to_string()),
+        Held::File { attachment, .. } => render::not_saved(&attachment.name, &error.to_string()),
+    }
+}
+
+/// The bot's one message about something from the phone. A progress line
+/// ("transcribing…") is sent at once, since only a direct send gives back
+/// the message's id; how it went goes through the outbox, as an edit of
+/// that line, or as a message of its own when there was none.
+struct Status<'a> {
+    ctx: &'a Ctx,
+    chat: ChatId,
+    progress: Option<MessageId>,
+}
+
+impl<'a> Status<'a> {
+    fn new(ctx: &'a Ctx, chat: ChatId) -> Self {
+        Status {
+            ctx,
+            chat,
+            progress: None,
+        }
+    }
+
+    /// Shows `text` while work goes on: the first time sent, then edited.
+    /// A progress line that cannot be sent is left out.
+    async fn progress(&mut self, bot: &TgBot, text: &Html) {
+        if let Some(id) = self.progress {
+            self.ctx
+                .outbox
+                .push(Outgoing::edit(self.chat, id, text, None));
+            return;
+        }
+        let sent = send::retrying("sendMessage", || {
+            bot.send_message(self.chat, text.as_str())
+                .parse_mode(ParseMode::Html)
+                .send()
+        })
+        .await;
+        match sent {
+            Ok(message) => self.progress = Some(message.id),
+            Err(e) => tracing::warn!("could not show progress: {e}"),
+        }
+    }
+
+    /// Says how it went.
+    fn done(self, text: &Html, keyboard: Option<InlineKeyboardMarkup>) {
+        self.ctx.outbox.push(match self.progress {
+            Some(id) => Outgoing::edit(self.chat, id, text, keyboard),
+            None => Outgoing::message(self.chat, text, keyboard),
+        });
+    }
+}
