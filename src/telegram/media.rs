@@ -45,7 +45,7 @@ pub enum MediaError {
     Download(#[from] download::DownloadError),
     #[error(transparent)]
     Transcribe(#[from] TranscribeError),
-    #[error("this was not kept (tgmux restarted since it came); send it again")]
+    #[error("nothing waits on this message any more: it went already, or tgmux restarted since")]
     NotHeld,
 }
 

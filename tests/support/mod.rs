@@ -5,6 +5,7 @@ pub mod bot;
 pub mod botapi;
 pub mod models;
 pub mod tmux;
+pub mod transcriber;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

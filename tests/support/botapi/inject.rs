@@ -56,11 +56,7 @@ impl BotApi {
     /// Injects `from_user`'s text message replying to message `reply_to`
     /// (which must exist), where that message is; returns its id.
     pub fn reply_text(&self, from_user: i64, text: &str, reply_to: i32) -> i32 {
-        let place = {
-            let model = self.shared.lock();
-            let replied = model.messages.get(&reply_to);
-            place_of(replied.unwrap_or_else(|| panic!("reply_text: no message {reply_to}")))
-        };
+        let place = self.place_of_message(reply_to);
         self.post(place, from_user, text_fields(text), Some(reply_to))
     }
 
@@ -74,18 +70,49 @@ impl BotApi {
         media: Media,
         caption: Option<&str>,
     ) -> UserMedia {
+        self.post_media(place, from_user, media, caption, None)
+    }
+
+    /// Injects `from_user`'s media replying to message `reply_to` (which
+    /// must exist), where that message is.
+    pub fn reply_media(
+        &self,
+        from_user: i64,
+        media: Media,
+        caption: Option<&str>,
+        reply_to: i32,
+    ) -> UserMedia {
+        let place = self.place_of_message(reply_to);
+        self.post_media(place, from_user, media, caption, Some(reply_to))
+    }
+
+    fn post_media(
+        &self,
+        place: Place,
+        from_user: i64,
+        media: Media,
+        caption: Option<&str>,
+        reply_to: Option<i32>,
+    ) -> UserMedia {
         let mut model = self.shared.lock();
         let (mut fields, file_ids) = model.media_fields(media);
         if let Some(caption) = caption {
             fields.insert("caption".into(), caption.into());
         }
-        let message_id = model.user_message(place, from_user, fields, None);
+        let message_id = model.user_message(place, from_user, fields, reply_to);
         drop(model);
         self.shared.notify();
         UserMedia {
             message_id,
             file_ids,
         }
+    }
+
+    /// Where message `id` (which must exist) is.
+    fn place_of_message(&self, id: i32) -> Place {
+        let model = self.shared.lock();
+        let message = model.messages.get(&id);
+        place_of(message.unwrap_or_else(|| panic!("no message {id} to reply to")))
     }
 
     fn post(
