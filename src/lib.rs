@@ -2,6 +2,8 @@
 //!
 //! Layers, with one direction of dependency: `telegram -> session -> tmux`
 //! and `watch -> session, tmux`. The session layer knows nothing of Telegram.
+//! `files` (the inbox, what `/get` may send) and `transcribe` (speech to
+//! text) are leaves the layers above use.
 
 pub mod app;
 pub mod config;
