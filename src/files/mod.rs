@@ -24,7 +24,7 @@ impl fmt::Display for Size {
             n if n < MB => (KB, "KB"),
             _ => (MB, "MB"),
         };
-        if self.0 % unit == 0 {
+        if self.0.is_multiple_of(unit) {
             write!(f, "{} {name}", self.0 / unit)
         } else {
             write!(f, "{:.1} {name}", self.0 as f64 / unit as f64)
