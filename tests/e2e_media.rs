@@ -155,8 +155,9 @@ async fn a_voice_note_reaches_the_session_it_is_for_byte_for_byte() {
         (Some("Sent to api"), false)
     );
     assert_eq!(typed(&setup, "api", 1), ["second note"]);
-    let edited = api.message(which.message_id).unwrap();
-    assert_eq!(edited.visible, "🎤 heard: second note\n⌨️ sent to api");
+    let sent_to = "🎤 heard: second note\n⌨️ sent to api";
+    api.wait_for_edit(which.message_id, WAIT, |m| m.visible == sent_to)
+        .await;
     // It goes once: the same button tapped again finds nothing waiting.
     let id = api.tap(ALICE, which.message_id, &to_api);
     let again = api.wait_for_callback_answer(&id, WAIT).await;
