@@ -30,10 +30,11 @@ const LIMITS: Limits = Limits {
 };
 
 /// Variables a session does not get from the bot: the secrets (an agent
-/// has no business with the bot token or the transcription key), and what describes the bot's own terminal and shell
-/// rather than the pane tmux gives the agent. The driver starts tmux with
-/// exactly the session's environment, so these do not reach a session through
-/// the tmux server either.
+/// has no business with the bot token or the transcription key), and what
+/// describes the bot's own terminal and shell rather than the pane tmux
+/// gives the agent. The driver starts tmux with exactly the session's
+/// environment, so these do not reach a session through the tmux server
+/// either.
 const WITHHELD_ENV: &[&str] = &[
     "TELEGRAM_BOT_TOKEN",
     "TGMUX_TRANSCRIBE_KEY",

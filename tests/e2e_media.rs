@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use support::bot::{ALICE, BotProcess, BotSetup, MALLORY, WAIT, ask, tap};
-use support::botapi::{BotApi, Media, PhotoSize, Place, SentMessage, TestFile};
+use support::botapi::{BotApi, Fault, Media, PhotoSize, Place, SentMessage, TestFile};
 use support::tmux::TmuxSandbox;
 use support::transcriber::{Answer, Heard, KEY, MODEL, Transcriber};
 use support::{agent, sh_quote, wait_for_lines};
@@ -203,8 +203,18 @@ async fn a_photo_with_a_caption_lands_in_the_inbox_and_the_agent_gets_the_line()
         },
     ]);
     let caption = "why is the button misaligned?";
+    // The progress line is lost: how it went comes as a message of its own.
+    api.fail_next("sendMessage", 1, Fault::Drop);
     let sent = api.send_media(Place::Private, ALICE, photo, Some(caption));
     let saved = reply_after(&api, sent.message_id, "📎 webapp").await;
+    let failed: Vec<_> = api
+        .calls()
+        .into_iter()
+        .filter(|c| c.error.is_some())
+        .map(|c| c.body["text"].clone())
+        .collect();
+    assert_eq!(failed, ["📎 saving <code>photo.jpg</code>…"]);
+    assert_eq!(calls(&api, "editMessageText"), 0);
 
     let names = inbox(&setup, "webapp");
     let [name] = names.as_slice() else {

@@ -14,7 +14,7 @@ use super::commands::addressed;
 use super::download::{self, Attachment};
 use super::held::{Held, Holding};
 use super::outbox::Outgoing;
-use super::{BotError, Ctx, HandlerResult, Html, TgBot, render, send};
+use super::{BotError, Ctx, HandlerResult, Html, TgBot, render};
 use crate::files::{self, Size};
 use crate::session::{SessionError, SessionId, SessionRecord};
 use crate::transcribe::{TranscribeError, Transcriber};
@@ -296,21 +296,14 @@ impl<'a> Status<'a> {
         }
     }
 
-    /// Shows `text` while work goes on: the first time sent, then edited.
-    /// A progress line that cannot be sent is left out.
+    /// Sends the progress line `text`. It is tried once: when it cannot be
+    /// sent it is left out rather than hold up the work.
     async fn progress(&mut self, bot: &TgBot, text: &Html) {
-        if let Some(id) = self.progress {
-            self.ctx
-                .outbox
-                .push(Outgoing::edit(self.chat, id, text, None));
-            return;
-        }
-        let sent = send::retrying("sendMessage", || {
-            bot.send_message(self.chat, text.as_str())
-                .parse_mode(ParseMode::Html)
-                .send()
-        })
-        .await;
+        let sent = bot
+            .send_message(self.chat, text.as_str())
+            .parse_mode(ParseMode::Html)
+            .send()
+            .await;
         match sent {
             Ok(message) => self.progress = Some(message.id),
             Err(e) => tracing::warn!("could not show progress: {e}"),
