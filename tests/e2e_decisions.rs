@@ -269,11 +269,16 @@ async fn two_quick_taps_give_one_answer() {
     let mut texts = [first.text, second.text].map(Option::unwrap_or_default);
     texts.sort();
     assert_eq!(
-        texts,
-        [
-            "Already answered: Yes, and don't ask again for echo commands in this folder, by User1111",
-            "Sent: Yes, and don't ask again for echo commands in this folder",
-        ]
+        texts[1],
+        "Sent: Yes, and don't ask again for echo commands in this folder"
+    );
+    // The other tap finds the decision answered, or already closed when the
+    // prompt left the screen first: either way it sends nothing.
+    assert!(
+        texts[0]
+            == "Already answered: Yes, and don't ask again for echo commands in this folder, by User1111"
+            || texts[0] == "This prompt is no longer open; nothing was sent.",
+        "{texts:?}"
     );
     // A second `2` would show at the start of the next line typed.
     let log = rig.typed_line_arrives_alone().await;
