@@ -402,16 +402,36 @@ fn claude_plan_approval_leaves_the_key_hints_out() {
 }
 
 #[test]
-fn claude_multi_select_is_no_single_choice() {
-    // A digit only toggles a box there; one tap cannot answer it.
-    for name in [
-        "multi-select",
-        "multi-select-checked",
-        "multi-select-review",
+fn claude_multi_select_is_shown_but_answered_by_no_key() {
+    // A digit only toggles a box there; one tap cannot answer it, so the
+    // question is read whole and its options carry no keys.
+    for (name, ticks) in [
+        ("multi-select", ["[ ]", "[ ]", "[ ]"]),
+        ("multi-select-checked", ["[✔]", "[ ]", "[✔]"]),
     ] {
         for screen in claude_screens(name) {
-            assert_eq!(classify(&screen), Screen::Unknown, "{name}:\n{screen}");
+            let found = decision(&screen);
+            assert!(found.multi_select, "{name}:\n{screen}");
+            assert_eq!(
+                found.question,
+                "Which checks should run before each commit?"
+            );
+            let labels = labels(&found);
+            for (label, (tick, what)) in
+                labels
+                    .iter()
+                    .zip(ticks.iter().zip(["Formatting", "Lints", "Unit tests"]))
+            {
+                assert_eq!(*label, format!("{tick} {what}"), "{name}");
+            }
+            assert!(keys(&found).iter().all(Vec::is_empty), "no key answers it");
         }
+    }
+    for screen in claude_screens("multi-select-review") {
+        assert!(
+            !matches!(classify(&screen), Screen::Decision(p) if p.multi_select),
+            "the review is a plain menu or nothing: {screen}"
+        );
     }
 }
 

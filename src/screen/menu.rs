@@ -291,12 +291,12 @@ pub(super) fn menu_prompt(lines: &[Line], end: PromptEnd) -> Option<Prompt> {
         .items
         .first()
         .is_some_and(|item| item.number == Some(1));
-    if menu.items.len() < 2
-        || (shape.numbered && !numbered_from_one)
-        || menu.items.iter().any(Item::is_checkbox)
-    {
+    if menu.items.len() < 2 || (shape.numbered && !numbered_from_one) {
         return None;
     }
+    // Check boxes: a digit only toggles its box, so no single key answers
+    // the question; the phone is shown it and told to answer at the terminal.
+    let multi_select = menu.items.iter().any(Item::is_checkbox);
     let question = find_question(lines, menu.top)?;
     let hinted = end.hinted || is_hint(lines[question.end].body);
     if !shape.numbered && !hinted {
@@ -308,11 +308,17 @@ pub(super) fn menu_prompt(lines: &[Line], end: PromptEnd) -> Option<Prompt> {
         .into_iter()
         .enumerate()
         .map(|(i, item)| {
-            let keys = menu_keys(item.number, cursor, i);
+            let keys = if multi_select {
+                Vec::new()
+            } else {
+                menu_keys(item.number, cursor, i)
+            };
             option(item.label, keys)
         })
         .collect();
-    Some(Prompt::new(question.text, context, options, Some(cursor)))
+    let mut prompt = Prompt::new(question.text, context, options, Some(cursor));
+    prompt.multi_select = multi_select;
+    Some(prompt)
 }
 
 /// The digit of a numbered option, else arrows from the cursor then Enter.

@@ -21,6 +21,10 @@ pub struct Prompt {
     pub options: Vec<PromptOption>,
     /// Index into `options` of the agent's own highlighted choice.
     pub default: Option<usize>,
+    /// A question with check boxes: several options may be ticked, so no
+    /// single tap answers it and its options carry no keys.
+    #[serde(default)]
+    pub multi_select: bool,
 }
 
 /// One answer to a prompt and the keys that select it.
@@ -46,6 +50,7 @@ impl Prompt {
             context,
             options,
             default,
+            multi_select: false,
         }
     }
 
@@ -58,7 +63,10 @@ impl Prompt {
         let mut hash = Fnv::default();
         hash.feed(self.question.as_bytes());
         hash.feed(self.context.as_deref().unwrap_or_default().as_bytes());
-        hash.feed(&[u8::from(self.context.is_some())]);
+        hash.feed(&[
+            u8::from(self.context.is_some()),
+            u8::from(self.multi_select),
+        ]);
         for option in &self.options {
             hash.feed(option.label.as_bytes());
         }

@@ -345,7 +345,7 @@ impl Manager {
         }
         let name = record.name.as_str();
         let chosen = match classify(&self.tmux.capture(name, 0)?) {
-            Screen::Decision(now) if now.fingerprint() == fingerprint => {
+            Screen::Decision(now) if now.fingerprint() == fingerprint && !now.multi_select => {
                 now.options.get(option).cloned()
             }
             _ => None,

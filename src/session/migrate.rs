@@ -58,6 +58,7 @@ impl From<RecordV1> for SessionRecord {
                 context: p.context,
                 options: p.options,
                 default: p.default,
+                multi_select: false,
             },
             opened_at: v1.last_activity,
             tapped: None,

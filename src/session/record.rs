@@ -237,6 +237,7 @@ pub(crate) mod tests {
                 context: None,
                 options: vec![],
                 default: None,
+                multi_select: false,
             },
             opened_at: Utc::now(),
             tapped: None,

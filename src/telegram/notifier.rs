@@ -108,7 +108,7 @@ fn chats(ctx: &Ctx) -> impl Iterator<Item = ChatId> {
 
 /// Pushes a decision to the phones; the outbox records where it went.
 fn post(ctx: &Ctx, session: &SessionRecord, decision: &Decision) {
-    let message = render::decision(session, decision);
+    let message = render::decision(session, decision, ctx.socket());
     for chat in chats(ctx) {
         ctx.outbox.push(Outgoing::decision(
             chat,

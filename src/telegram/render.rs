@@ -392,6 +392,7 @@ pub(crate) fn ask_reply(record: &SessionRecord) -> Html {
 pub(crate) fn decision(
     record: &SessionRecord,
     decision: &Decision,
+    socket: &str,
 ) -> (Html, InlineKeyboardMarkup) {
     let prompt = &decision.prompt;
     let mut text = Html::raw("❓ ");
@@ -404,6 +405,9 @@ pub(crate) fn decision(
     if let Some(context) = &prompt.context {
         text.push_raw("\n")
             .push(Html::pre(&truncate(context, MAX_CONTEXT)));
+    }
+    if prompt.multi_select {
+        return multi_select(record, decision, text, socket);
     }
     let fingerprint = decision.fingerprint();
     let mut rows: Vec<Vec<InlineKeyboardButton>> = prompt
@@ -430,6 +434,24 @@ pub(crate) fn decision(
     }
     rows.push(vec![button("👁 Peek", Action::Peek(record.id))]);
     (text, InlineKeyboardMarkup::new(rows))
+}
+
+/// A question with check boxes: its options as they stand, and where to
+/// answer it. No button can tick and submit safely from here, so none does.
+fn multi_select(
+    record: &SessionRecord,
+    decision: &Decision,
+    mut text: Html,
+    socket: &str,
+) -> (Html, InlineKeyboardMarkup) {
+    for option in &decision.prompt.options {
+        text.push_raw("\n")
+            .push_text(&truncate(&option.label, MAX_BUTTON));
+    }
+    text.push_raw("\n\nSeveral answers can be ticked here: answer it in the terminal.")
+        .push(attach_hint(record.name.as_str(), socket));
+    let keyboard = InlineKeyboardMarkup::new(vec![vec![button("👁 Peek", Action::Peek(record.id))]]);
+    (text, keyboard)
 }
 
 /// A decision's message once a tap answered it: who chose what, and when.
@@ -968,11 +990,12 @@ mod tests {
                     },
                 ],
                 default: Some(0),
+                multi_select: false,
             },
             opened_at: Utc::now(),
             tapped: None,
         };
-        let (text, kb) = self::decision(&record, &decision);
+        let (text, kb) = self::decision(&record, &decision, "tgmux");
         let text = text.as_str();
         assert!(
             !text.contains("<script>") && !text.contains("q&q"),

@@ -1001,3 +1001,68 @@ fn hooks_from_a_settings_file_run_and_leave_the_prompt_on_screen() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn phone_reads_the_answer_and_resume_continues_the_conversation() {
+    let answer = "**Marker written.** It holds `hi`:\n\n- one line\n- no errors";
+    let phone = Phone::start(
+        "",
+        |_| {
+            vec![
+                Reply::tool(
+                    "Bash",
+                    json!({ "command": "echo hi > marker.txt", "description": "Write the marker file" }),
+                ),
+                Reply::text(answer),
+            ]
+        },
+        Past::settled,
+    )
+    .await;
+    let d = phone.first_decision("echo hi > marker.txt").await;
+    phone.tap(&d, "Yes").await;
+    let finished = phone
+        .api
+        .wait_for_message(SLOW, |m| m.visible.contains("finished its turn"))
+        .await;
+    // The agent's own words, from its Stop hook, rendered from Markdown.
+    assert!(
+        finished
+            .text
+            .contains("<b>Marker written.</b> It holds <code>hi</code>:"),
+        "{}",
+        finished.text
+    );
+    assert!(
+        finished.visible.contains("• one line"),
+        "{}",
+        finished.visible
+    );
+    for chrome in ["? for shortcuts", "manual mode", "────", "❯"] {
+        assert!(
+            !finished.visible.contains(chrome),
+            "{chrome}: {}",
+            finished.visible
+        );
+    }
+
+    // The hooks gave tgmux Claude Code's session id: a resume continues it.
+    ask(&phone.api, ALICE, "/stop webapp", |m| {
+        m.visible.contains("stopped")
+    })
+    .await;
+    ask(&phone.api, ALICE, "/resume webapp", |m| {
+        m.visible.contains("running again")
+    })
+    .await;
+    let out = phone.sandbox.tmux(&[
+        "display-message",
+        "-p",
+        "-t",
+        "=webapp:",
+        "#{pane_start_command}",
+    ]);
+    let command = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(command.contains("'--resume'"), "{command}");
+}
