@@ -59,6 +59,9 @@ const PROMPT_TARGET_MS: f64 = 500.0;
 const TAP_TARGET_MS: f64 = 100.0;
 const CPU_TARGET_PERCENT: f64 = 2.0;
 const RSS_TARGET_MB: f64 = 40.0;
+const BURST_TARGET_MS: f64 = 2000.0;
+/// Prompts that open at once in the burst measurement.
+const BURST: usize = 10;
 
 /// Least time between two prompts, so the per-chat throttle never holds one.
 const SPACING: Duration = Duration::from_millis(1100);
@@ -123,6 +126,9 @@ async fn main() {
         next_at = sent_at + SPACING + Duration::from_millis((i as u64 * 97) % 251);
     }
 
+    let burst = measure_burst(&api, &folders, &mut rounds).await;
+    let (list_ms, list_messages) = measure_list(&api).await;
+
     // Let the last answer settle, then watch the bot do nothing.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let idle = measure_idle(&api, &sandbox, bot.pid(), Duration::from_secs(idle_secs)).await;
@@ -152,6 +158,20 @@ async fn main() {
     print_latency("tap -> key read in the pane", &tap_ms, TAP_TARGET_MS);
     println!();
     println!(
+        "burst: {} prompts opening at once -> the last on the phone  {:>6.0} ms   target < {BURST_TARGET_MS} ms  {}",
+        burst.len(),
+        burst.iter().copied().fold(0.0, f64::max),
+        if burst.iter().all(|ms| *ms < BURST_TARGET_MS) {
+            "ok"
+        } else {
+            "MISSED"
+        }
+    );
+    println!(
+        "/ls of {sessions} sessions -> reply on the phone          {list_ms:>6.0} ms   ({list_messages} message with page buttons)"
+    );
+    println!();
+    println!(
         "idle, {sessions} sessions, {:.0} s ({} Bot API calls besides getUpdates)",
         idle.secs, idle.other_calls
     );
@@ -176,6 +196,53 @@ async fn main() {
         verdict(idle.rss_mb < RSS_TARGET_MB)
     );
     println!("  tgmux memory, peak RSS (VmHWM)   {:>6.1} MB", idle.hwm_mb);
+}
+
+/// How long until the last of a burst of prompts opening at once is on the
+/// phone: one prompt in each of the first [`BURST`] sessions, triggered
+/// together; each then answered with a tap. Milliseconds per prompt, from
+/// the trigger to its `sendMessage`.
+async fn measure_burst(api: &BotApi, folders: &[PathBuf], rounds: &mut [usize]) -> Vec<f64> {
+    let n = BURST.min(folders.len());
+    let clock = Instant::now();
+    let triggers: Vec<_> = folders[..n]
+        .iter()
+        .map(|f| tokio::spawn(trigger(f.join("go"))))
+        .collect();
+    for t in triggers {
+        t.await.expect("a trigger panicked");
+    }
+    let mut took = Vec::new();
+    for (s, round) in rounds.iter_mut().enumerate().take(n) {
+        *round += 1;
+        let heading = format!("❓ {} is waiting", session_name(s));
+        let message = api
+            .wait_for_message(WAIT, |m| m.at > clock && m.visible.starts_with(&heading))
+            .await;
+        took.push((message.at - clock).as_secs_f64() * 1000.0);
+        let query = api.tap_button(ALICE, message.message_id, "Yes");
+        api.wait_for_callback_answer(&query, WAIT).await;
+        wait_for_line(&folders[s].join("events"), &format!("key {round} ")).await;
+    }
+    took
+}
+
+/// `/ls` with every session: time until its reply is on the phone, and how
+/// many messages it took.
+async fn measure_list(api: &BotApi) -> (f64, usize) {
+    let clock = Instant::now();
+    let mark = api.send_text(ALICE, "/ls");
+    let reply = api
+        .wait_for_message(WAIT, |m| {
+            m.message_id > mark && m.visible.contains("Page 1")
+        })
+        .await;
+    let messages = api
+        .sent_messages()
+        .iter()
+        .filter(|m| m.message_id > mark && m.at <= reply.at)
+        .count();
+    ((reply.at - clock).as_secs_f64() * 1000.0, messages)
 }
 
 /// Starts one bench agent per folder through the session manager, as `/new` does.

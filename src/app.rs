@@ -20,10 +20,13 @@ use crate::watch::Watcher;
 /// How often the watcher looks at the tmux server.
 pub const WATCH_INTERVAL: Duration = Duration::from_millis(250);
 
-/// Telegram's limits: one message a second per chat; the per-minute cap of
-/// 20 applies to groups, so private chats (where tgmux talks) get 60.
+/// Pacing under Telegram's limits. A private chat takes about a message a
+/// second sustained but short bursts well (several prompts opening at once
+/// must all reach the phone within a couple of seconds), so bursts of up to
+/// 10 a second go at once and 60 a minute is the sustained cap; a 429 is
+/// waited out by the outbox anyway. The per-minute cap of 20 applies to groups.
 const LIMITS: Limits = Limits {
-    messages_per_sec_chat: 1,
+    messages_per_sec_chat: 10,
     messages_per_min_chat: 60,
     messages_per_min_channel_or_supergroup: 20,
     messages_per_sec_overall: 30,
