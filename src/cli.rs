@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 use teloxide::prelude::*;
+use teloxide::types::{ChatFullInfoKind, ChatFullInfoPublicKind, ChatMemberKind};
 
 use tgmux::config::{Config, DEFAULT_SOCKET};
 use tgmux::session::{SessionState, Store, program_name};
@@ -99,9 +100,33 @@ pub fn doctor() -> Result<ExitCode, String> {
         }
     };
     report(true, "configuration parses".to_owned());
-    match check_token(&config) {
-        Ok(username) => report(true, format!("token accepted by Telegram: @{username}")),
-        Err(e) => report(false, e),
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    let bot = Bot::new(config.token.expose()).set_api_url(config.api_url.clone());
+    let me = runtime.block_on(check_token(&bot, &config));
+    match &me {
+        Ok(me) => report(
+            true,
+            format!(
+                "token accepted by Telegram: @{}",
+                me.username.as_deref().unwrap_or_default()
+            ),
+        ),
+        Err(e) => report(false, e.clone()),
+    }
+    match (config.chat, &me) {
+        (None, _) => report(
+            true,
+            "no sessions group (TGMUX_CHAT unset): sessions are shown in private chats".to_owned(),
+        ),
+        (Some(chat), Ok(me)) => {
+            for (ok, line) in runtime.block_on(check_chat(&bot, ChatId(chat), me.id)) {
+                report(ok, line);
+            }
+        }
+        (Some(_), Err(_)) => report(
+            false,
+            "the sessions group (TGMUX_CHAT) cannot be checked without a valid token".to_owned(),
+        ),
     }
     let allowed = Auth::load(&config.allowed_users, &config.data_dir).map(|a| a.users().len());
     let allowed = match allowed {
@@ -150,20 +175,87 @@ pub fn doctor() -> Result<ExitCode, String> {
     })
 }
 
-fn check_token(config: &Config) -> Result<String, String> {
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    let bot = Bot::new(config.token.expose()).set_api_url(config.api_url.clone());
-    let me = runtime.block_on(async {
-        tokio::time::timeout(std::time::Duration::from_secs(15), bot.get_me().send()).await
-    });
+/// How long doctor waits for one Bot API answer.
+const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(15);
+
+async fn check_token(bot: &Bot, config: &Config) -> Result<teloxide::types::User, String> {
+    let me = tokio::time::timeout(ANSWER_WITHIN, bot.get_me().send()).await;
     match me {
-        Ok(Ok(me)) => Ok(me.username.clone().unwrap_or_default()),
+        Ok(Ok(me)) => Ok(me.user),
         Ok(Err(teloxide::RequestError::Api(e))) => Err(format!(
             "Telegram refused TELEGRAM_BOT_TOKEN ({e}); get a valid one from @BotFather"
         )),
         Ok(Err(e)) => Err(format!("could not reach {}: {e}", config.api_url)),
         Err(_) => Err(format!("no answer from {} within 15s", config.api_url)),
     }
+}
+
+/// The sessions group's checks: it exists and the bot is in it, it has
+/// topics, and the bot may manage topics and pin; each failure says the fix.
+async fn check_chat(bot: &Bot, chat: ChatId, me: UserId) -> Vec<(bool, String)> {
+    let info = tokio::time::timeout(ANSWER_WITHIN, bot.get_chat(chat).send()).await;
+    let info = match info {
+        Ok(Ok(info)) => info,
+        Ok(Err(e)) => {
+            return vec![(
+                false,
+                format!(
+                    "sessions group {chat} (TGMUX_CHAT): {e}; check the id and add the bot to the group"
+                ),
+            )];
+        }
+        Err(_) => return vec![(false, format!("getChat: no answer within {ANSWER_WITHIN:?}"))],
+    };
+    let title = info.title().unwrap_or_default().to_owned();
+    let forum = matches!(
+        &info.kind,
+        ChatFullInfoKind::Public(public)
+            if matches!(&public.kind, ChatFullInfoPublicKind::Supergroup(s) if s.is_forum)
+    );
+    let mut lines = vec![if forum {
+        (true, format!("sessions group \"{title}\" has topics"))
+    } else {
+        (
+            false,
+            format!("sessions group \"{title}\" has no topics: in its settings, turn on Topics"),
+        )
+    }];
+    let member = tokio::time::timeout(ANSWER_WITHIN, bot.get_chat_member(chat, me).send()).await;
+    let rights = match member {
+        Ok(Ok(member)) => match member.kind {
+            ChatMemberKind::Owner(_) => Some((true, true)),
+            ChatMemberKind::Administrator(a) => Some((a.can_manage_topics, a.can_pin_messages)),
+            _ => None,
+        },
+        Ok(Err(e)) => {
+            lines.push((false, format!("getChatMember: {e}")));
+            return lines;
+        }
+        Err(_) => {
+            lines.push((false, format!("getChatMember: no answer within {ANSWER_WITHIN:?}")));
+            return lines;
+        }
+    };
+    let fix = "in the group's settings, make the bot an administrator with";
+    lines.extend(match rights {
+        None => vec![(
+            false,
+            format!("the bot is not an administrator of \"{title}\": {fix} \"Manage topics\" and \"Pin messages\""),
+        )],
+        Some((topics, pins)) => vec![
+            if topics {
+                (true, "the bot may manage topics".to_owned())
+            } else {
+                (false, format!("the bot may not manage topics: {fix} \"Manage topics\""))
+            },
+            if pins {
+                (true, "the bot may pin messages".to_owned())
+            } else {
+                (false, format!("the bot may not pin messages: {fix} \"Pin messages\""))
+            },
+        ],
+    });
+    lines
 }
 
 fn check_writable(dir: &Path) -> std::io::Result<()> {

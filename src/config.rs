@@ -61,6 +61,9 @@ pub struct Config {
     pub agent: String,
     /// The user's home folder (`HOME`), for `~` in folders and messages.
     pub home: Option<PathBuf>,
+    /// The sessions group (`TGMUX_CHAT`): a forum supergroup where each
+    /// session gets a topic. `None`: sessions are shown in private chats.
+    pub chat: Option<i64>,
     /// Where voice notes are transcribed; `None` when `TGMUX_TRANSCRIBE_URL` is not set.
     pub transcribe: Option<TranscribeConfig>,
     /// The largest file (voice note, photo, document) taken from the phone, in bytes.
@@ -127,6 +130,7 @@ impl Config {
             tmux_socket: parse_socket(get("TGMUX_TMUX_SOCKET"))?,
             roots: parse_roots(get("TGMUX_ROOTS").as_deref(), home.as_ref())?,
             agent: get("TGMUX_AGENT").unwrap_or_else(|| DEFAULT_AGENT.to_owned()),
+            chat: parse_chat(get("TGMUX_CHAT").as_deref())?,
             home,
             transcribe: parse_transcribe(&get)?,
             max_file_bytes: parse_max_file_mb(get("TGMUX_MAX_FILE_MB").as_deref())? * 1024 * 1024,
@@ -290,6 +294,22 @@ fn parse_socket(value: Option<String>) -> Result<String, ConfigError> {
     Ok(socket)
 }
 
+/// A supergroup's chat id: `-100` and digits, as Telegram gives it.
+fn parse_chat(value: Option<&str>) -> Result<Option<i64>, ConfigError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    match value.parse::<i64>() {
+        Ok(id) if value.starts_with("-100") && id < -1_000_000_000_000 => Ok(Some(id)),
+        _ => Err(invalid(
+            "TGMUX_CHAT",
+            format!(
+                "`{value}` is not a supergroup's chat id (it starts with -100; enable topics in the group to make it a supergroup, then see the README for how to find the id)"
+            ),
+        )),
+    }
+}
+
 fn parse_roots(value: Option<&str>, home: Option<&PathBuf>) -> Result<Vec<PathBuf>, ConfigError> {
     const KEY: &str = "TGMUX_ROOTS";
     let Some(value) = value else {
@@ -358,6 +378,7 @@ mod tests {
         assert_eq!(c.tmux_socket, "tgmux");
         assert_eq!(c.roots, vec![PathBuf::from("/tmp")]);
         assert_eq!(c.agent, "claude");
+        assert_eq!(c.chat, None);
         assert_eq!(c.transcribe, None);
         assert_eq!(c.max_file_bytes, 20 * 1024 * 1024);
     }
@@ -443,8 +464,10 @@ mod tests {
             ("TGMUX_TMUX_SOCKET", "tgmux-test"),
             ("TGMUX_ROOTS", "/tmp:/"),
             ("TGMUX_AGENT", "claude --model opus"),
+            ("TGMUX_CHAT", " -1001234567890 "),
         ])
         .unwrap();
+        assert_eq!(c.chat, Some(-1_001_234_567_890));
         assert_eq!(c.allowed_users, vec![UserId(12), UserId(34)]);
         assert_eq!(c.api_url.as_str(), "http://127.0.0.1:9999/");
         assert_eq!(c.data_dir, PathBuf::from("/tmp/data"));
@@ -503,6 +526,22 @@ mod tests {
             (
                 &[("TELEGRAM_BOT_TOKEN", TOKEN), ("TGMUX_DATA_DIR", "rel")],
                 "TGMUX_DATA_DIR",
+            ),
+            (
+                &[
+                    ("TELEGRAM_BOT_TOKEN", TOKEN),
+                    ("HOME", "/tmp"),
+                    ("TGMUX_CHAT", "-4012345"),
+                ],
+                "TGMUX_CHAT is invalid: `-4012345` is not a supergroup's chat id",
+            ),
+            (
+                &[
+                    ("TELEGRAM_BOT_TOKEN", TOKEN),
+                    ("HOME", "/tmp"),
+                    ("TGMUX_CHAT", "team"),
+                ],
+                "TGMUX_CHAT is invalid: `team`",
             ),
         ];
         for (pairs, expected) in cases {

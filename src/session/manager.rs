@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 
 use super::program_name;
 use super::{
-    AddressError, Decision, Ending, Event, Events, Gone, Move, SessionError, SessionId,
-    SessionName, SessionRecord, SessionState, Store, Tapped, name_taken, resolve, slug_for_folder,
+    AddressError, Decision, Ending, Event, Events, Gone, Level, Move, SessionError, SessionId,
+    SessionName, SessionRecord, SessionState, Store, Tapped, Topic, name_taken, resolve, slug_for_folder,
     unique_name,
 };
 use crate::config::expand_home;
@@ -315,6 +315,24 @@ impl Manager {
             };
             r.remove()?;
             Ok(ended)
+        })
+    }
+
+    /// Records the session's forum topic (`None`: it is gone and must be
+    /// made again). Removed sessions keep theirs, to post their last news.
+    pub fn set_topic(&self, id: SessionId, topic: Option<Topic>) -> Result<SessionRecord> {
+        self.update(id, |r| {
+            r.topic = topic;
+            Ok(())
+        })
+    }
+
+    /// Sets which of the session's events reach the phone.
+    pub fn set_level(&self, id: SessionId, level: Level) -> Result<SessionRecord> {
+        self.get(id)?;
+        self.update(id, |r| {
+            r.level = level;
+            Ok(())
         })
     }
 

@@ -92,6 +92,8 @@ impl From<RecordV1> for SessionRecord {
             adopted: v1.adopted,
             agent_session: None,
             quiet_progress: false,
+            topic: None,
+            level: Default::default(),
         }
     }
 }

@@ -22,5 +22,5 @@ pub use event::{Answer, Event, Events};
 pub use id::SessionId;
 pub use manager::{AnswerOutcome, EventsSetup, Manager, ReconcileReport, Settings, last_lines};
 pub use names::{AddressError, name_taken, resolve, slug_for_folder, slugify, unique_name};
-pub use record::{Move, SessionRecord, SessionState, TransitionError};
+pub use record::{Level, Move, SessionRecord, SessionState, Topic, TransitionError};
 pub use store::{RunLock, Store, StoreError};

@@ -125,6 +125,44 @@ pub struct SessionRecord {
     /// The user turned off progress messages for this session.
     #[serde(default)]
     pub quiet_progress: bool,
+    /// Its forum topic in the sessions group, once one was made.
+    #[serde(default)]
+    pub topic: Option<Topic>,
+    /// Which of its events reach the phone.
+    #[serde(default)]
+    pub level: Level,
+}
+
+/// A forum topic: the group it is in and its `message_thread_id`. The chat
+/// is kept so a topic of another group (the setting changed) is not used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Topic {
+    pub chat: i64,
+    pub thread: i32,
+}
+
+/// How much of a session's news is sent: a decision it waits on always is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// Everything: finished turns, exits, errors, decisions.
+    #[default]
+    All,
+    /// Decisions and errors only.
+    Decisions,
+    /// Decisions only.
+    Muted,
+}
+
+impl Level {
+    /// The level a tap on the card's button moves to.
+    pub fn next(self) -> Level {
+        match self {
+            Level::All => Level::Decisions,
+            Level::Decisions => Level::Muted,
+            Level::Muted => Level::All,
+        }
+    }
 }
 
 impl SessionRecord {
@@ -143,6 +181,8 @@ impl SessionRecord {
             adopted: false,
             agent_session: None,
             quiet_progress: false,
+            topic: None,
+            level: Level::All,
         }
     }
 
