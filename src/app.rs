@@ -155,6 +155,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         config.home.clone(),
         &config.data_dir,
         Media::new(transcriber, config.max_file_bytes),
+        config.chat,
     )
     .map_err(|e| data_dir_error(&config, e))?;
     let ctx = Arc::new(ctx);
@@ -162,6 +163,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         telegram::Journal::open(&config.data_dir).map_err(|e| data_dir_error(&config, e))?;
     let hello = render::startup(&report, manager.tmux().socket());
     telegram::notifier::broadcast(&ctx, (hello, Default::default()), None);
+    telegram::square_topics(&ctx).await;
 
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = {

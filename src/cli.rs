@@ -204,7 +204,12 @@ async fn check_chat(bot: &Bot, chat: ChatId, me: UserId) -> Vec<(bool, String)> 
                 ),
             )];
         }
-        Err(_) => return vec![(false, format!("getChat: no answer within {ANSWER_WITHIN:?}"))],
+        Err(_) => {
+            return vec![(
+                false,
+                format!("getChat: no answer within {ANSWER_WITHIN:?}"),
+            )];
+        }
     };
     let title = info.title().unwrap_or_default().to_owned();
     let forum = matches!(
@@ -232,7 +237,10 @@ async fn check_chat(bot: &Bot, chat: ChatId, me: UserId) -> Vec<(bool, String)> 
             return lines;
         }
         Err(_) => {
-            lines.push((false, format!("getChatMember: no answer within {ANSWER_WITHIN:?}")));
+            lines.push((
+                false,
+                format!("getChatMember: no answer within {ANSWER_WITHIN:?}"),
+            ));
             return lines;
         }
     };

@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use super::program_name;
 use super::{
     AddressError, Decision, Ending, Event, Events, Gone, Level, Move, SessionError, SessionId,
-    SessionName, SessionRecord, SessionState, Store, Tapped, Topic, name_taken, resolve, slug_for_folder,
-    unique_name,
+    SessionName, SessionRecord, SessionState, Store, Tapped, Topic, name_taken, resolve,
+    slug_for_folder, unique_name,
 };
 use crate::config::expand_home;
 use crate::events;

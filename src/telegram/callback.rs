@@ -23,6 +23,8 @@ pub(crate) enum Action {
     Remove(SessionId),
     RemoveConfirmed(SessionId),
     RemoveCancelled(SessionId),
+    /// Moves the session to its next notification level.
+    Level(SessionId),
     /// Picks option `option` of decision `serial`, which showed the prompt
     /// with `fingerprint`.
     Answer {
@@ -67,7 +69,8 @@ impl Action {
             | Action::Resume(id)
             | Action::Remove(id)
             | Action::RemoveConfirmed(id)
-            | Action::RemoveCancelled(id) => Some(id),
+            | Action::RemoveCancelled(id)
+            | Action::Level(id) => Some(id),
             Action::Answer { session, .. }
             | Action::Quiet { session, .. }
             | Action::Deliver { session, .. } => Some(session),
@@ -85,6 +88,7 @@ impl Action {
             Action::RemoveConfirmed(s) => format!("{VERSION}:X:{}", id(s)),
             Action::RemoveCancelled(s) => format!("{VERSION}:c:{}", id(s)),
             Action::Deliver { session, from } => format!("{VERSION}:d:{}:{from}", id(session)),
+            Action::Level(s) => format!("{VERSION}:n:{}", id(s)),
             Action::Answer {
                 session,
                 serial,
@@ -137,6 +141,7 @@ impl Action {
                     session: id,
                     from: number(parts.next())?,
                 },
+                "n" => Action::Level(id),
                 "a" => Action::Answer {
                     session: id,
                     serial: number(parts.next())?,
@@ -201,6 +206,7 @@ mod tests {
                 session: id,
                 from: i32::MAX,
             },
+            Action::Level(id),
             Action::Answer {
                 session: id,
                 serial: u32::MAX,

@@ -29,14 +29,23 @@ pub(crate) enum Command {
     Get {
         path: String,
     },
+    /// `name` none: the session of the topic it was sent in.
     Stop {
-        name: String,
+        name: Option<String>,
     },
     Resume {
-        name: String,
+        name: Option<String>,
     },
     Rm {
-        name: String,
+        name: Option<String>,
+    },
+    /// Only decisions reach the phone.
+    Mute {
+        name: Option<String>,
+    },
+    /// Everything reaches the phone again.
+    Unmute {
+        name: Option<String>,
     },
     Pair {
         code: String,
@@ -92,18 +101,28 @@ pub(crate) const COMMANDS: &[CommandInfo] = &[
     },
     CommandInfo {
         name: "stop",
-        args: "NAME",
+        args: "[NAME]",
         about: "stop a session (its folder is kept)",
     },
     CommandInfo {
         name: "resume",
-        args: "NAME",
+        args: "[NAME]",
         about: "start a stopped session again",
     },
     CommandInfo {
         name: "rm",
-        args: "NAME",
+        args: "[NAME]",
         about: "remove a session (asks to confirm)",
+    },
+    CommandInfo {
+        name: "mute",
+        args: "[NAME]",
+        about: "send only a session's decisions",
+    },
+    CommandInfo {
+        name: "unmute",
+        args: "[NAME]",
+        about: "send everything about a session again",
     },
     CommandInfo {
         name: "help",
@@ -150,9 +169,10 @@ impl Command {
 
     fn from_parts(name: &str, rest: &str, word: &str) -> Result<Command, CommandError> {
         let args: Vec<&str> = rest.split_whitespace().collect();
+        // In a session's topic the name may be left out.
         let one_name = |command: &str| match args.as_slice() {
-            [name] => Ok((*name).to_owned()),
-            [] => Err(usage(command, "which session? (see /ls for names)")),
+            [name] => Ok(Some((*name).to_owned())),
+            [] => Ok(None),
             _ => Err(usage(command, "one session name, nothing more")),
         };
         Ok(match name {
@@ -192,6 +212,12 @@ impl Command {
             },
             "rm" | "remove" => Command::Rm {
                 name: one_name("rm")?,
+            },
+            "mute" => Command::Mute {
+                name: one_name("mute")?,
+            },
+            "unmute" => Command::Unmute {
+                name: one_name("unmute")?,
             },
             "pair" => Command::Pair {
                 code: rest.trim().to_owned(),
@@ -304,12 +330,24 @@ mod tests {
         );
         assert_eq!(
             parse("/stop web"),
-            Some(Ok(Command::Stop { name: "web".into() }))
+            Some(Ok(Command::Stop {
+                name: Some("web".into())
+            }))
         );
+        assert_eq!(parse("/stop"), Some(Ok(Command::Stop { name: None })));
         assert_eq!(
             parse("/remove web"),
-            Some(Ok(Command::Rm { name: "web".into() }))
+            Some(Ok(Command::Rm {
+                name: Some("web".into())
+            }))
         );
+        assert_eq!(
+            parse("/mute web"),
+            Some(Ok(Command::Mute {
+                name: Some("web".into())
+            }))
+        );
+        assert_eq!(parse("/unmute"), Some(Ok(Command::Unmute { name: None })));
         assert_eq!(
             parse("/new \"my app\" fix it"),
             Some(Ok(Command::New {
@@ -351,7 +389,7 @@ mod tests {
         assert!(problem("/peek web 0").1.contains("1 to 5000"));
         assert!(problem("/peek web lots").1.contains("`lots`"));
         assert_eq!(problem("/peek a b c").1, "too many words");
-        assert_eq!(problem("/stop").1, "which session? (see /ls for names)");
+        assert_eq!(problem("/stop a b").1, "one session name, nothing more");
         assert_eq!(problem("/rm a b").0, "rm");
         assert_eq!(problem("/send   ").1, "nothing to send");
         assert_eq!(

@@ -1,5 +1,6 @@
 //! Messages from the phone: one handler per command, plain text typed into
-//! the session it replies to, and the answers for strangers and groups.
+//! the session it replies to (or whose topic it is sent in), and the answers
+//! for strangers and groups.
 
 use std::sync::Arc;
 
@@ -12,11 +13,11 @@ use super::callback::Action;
 use super::command::{Command, CommandError, info};
 use super::html::Html;
 use super::notifier::broadcast;
-use super::outbox::Outgoing;
-use super::{BotError, Ctx, HandlerResult, TgBot, render, send};
+use super::outbox::{Outgoing, Thread};
+use super::{BotError, Ctx, HandlerResult, TgBot, render, send, topics};
 use crate::config::UserId;
 use crate::files::{MAX_UPLOAD, file_to_send};
-use crate::session::{SessionId, SessionName, SessionRecord, name_taken};
+use crate::session::{Level, SessionId, SessionName, SessionRecord, name_taken};
 
 /// A reply to the phone: HTML text, maybe a keyboard, maybe a screen dump.
 pub(super) enum Reply {
@@ -44,9 +45,9 @@ impl Reply {
         Reply::text(render::error(&e.to_string()))
     }
 
-    /// Queues the reply for `chat`.
-    pub(super) fn deliver(self, ctx: &Ctx, chat: ChatId) {
-        ctx.outbox.push(match self {
+    /// Queues the reply for `thread` of `chat`.
+    pub(super) fn deliver(self, ctx: &Ctx, chat: ChatId, thread: Thread) {
+        let item = match self {
             Reply::Text(text, keyboard) => Outgoing::message(chat, &text, keyboard),
             Reply::Screen {
                 head,
@@ -55,22 +56,68 @@ impl Reply {
                 keyboard,
             } => Outgoing::screen(chat, &head, &text, &file, keyboard),
             Reply::Sent => return,
-        });
+        };
+        ctx.outbox.push(item.in_thread(thread));
     }
 }
 
-/// A message from an allowed user in a private chat.
+/// Where a message came from: its chat, its forum topic, and the session
+/// that topic is for.
+pub(super) struct Here {
+    chat: ChatId,
+    thread: Thread,
+    session: Option<SessionId>,
+}
+
+impl Here {
+    /// Where `msg` was sent; a topic of the sessions group names its session.
+    async fn of(ctx: &Ctx, msg: &Message) -> Result<Here, BotError> {
+        let thread = msg
+            .thread_id
+            .filter(|_| msg.is_topic_message)
+            .map(|t| t.0.0);
+        let session = match (&ctx.topics, thread) {
+            (Some(topics), Some(thread)) if topics.chat() == msg.chat.id => {
+                let records = ctx.run(|m| m.list()).await?;
+                topics.session_in(&records, thread)
+            }
+            _ => None,
+        };
+        Ok(Here {
+            chat: msg.chat.id,
+            thread: thread.map_or(Thread::Main, Thread::Topic),
+            session,
+        })
+    }
+}
+
+/// A message from an allowed user in a private chat or the sessions group.
 pub(super) async fn message(bot: TgBot, ctx: Arc<Ctx>, msg: Message) -> HandlerResult {
     let text = msg.text().unwrap_or_default();
+    let here = match Here::of(&ctx, &msg).await {
+        Ok(here) => here,
+        Err(e) => {
+            let thread = msg.thread_id.filter(|_| msg.is_topic_message);
+            let thread = thread.map_or(Thread::Main, |t| Thread::Topic(t.0.0));
+            Reply::error(&e).deliver(&ctx, msg.chat.id, thread);
+            return Ok(());
+        }
+    };
     let reply = match Command::parse(text, &ctx.bot_username) {
-        Some(Ok(command)) => run(&bot, &ctx, &msg, command).await,
+        Some(Ok(command)) => run(&bot, &ctx, &msg, &here, command).await,
         Some(Err(CommandError::Unknown(word))) => Reply::text(render::unknown_command(&word)),
         Some(Err(CommandError::Usage { command, problem })) => {
             Reply::text(render::usage(command, &problem))
         }
+        None if !msg.chat.is_private() => match here.session {
+            // In the sessions group only a session's topic is typed into:
+            // elsewhere people talk to each other.
+            Some(id) if !text.is_empty() => typed(type_into(&ctx, id, text.to_owned()).await),
+            _ => return Ok(()),
+        },
         None => plain_text(&ctx, &msg, text).await,
     };
-    reply.deliver(&ctx, msg.chat.id);
+    reply.deliver(&ctx, here.chat, here.thread);
     Ok(())
 }
 
@@ -108,11 +155,13 @@ pub(super) async fn stranger(ctx: Arc<Ctx>, msg: Message) -> HandlerResult {
     Ok(())
 }
 
-/// An allowed user's message in a group: commands get one line saying where
-/// tgmux talks; nothing of any session is shown there.
+/// An allowed user's message in a group that is not the sessions group:
+/// commands get one line saying where tgmux talks, unless there is a sessions
+/// group (then nothing is posted in any other); nothing of any session is
+/// shown there.
 pub(super) async fn group(ctx: Arc<Ctx>, msg: Message) -> HandlerResult {
     let text = msg.text().unwrap_or_default();
-    if Command::parse(text, &ctx.bot_username).is_some() {
+    if ctx.topics.is_none() && Command::parse(text, &ctx.bot_username).is_some() {
         let refusal = render::private_chats_only();
         ctx.outbox
             .push(Outgoing::message(msg.chat.id, &refusal, None));
@@ -120,27 +169,46 @@ pub(super) async fn group(ctx: Arc<Ctx>, msg: Message) -> HandlerResult {
     Ok(())
 }
 
-async fn run(bot: &TgBot, ctx: &Ctx, msg: &Message, command: Command) -> Reply {
+async fn run(bot: &TgBot, ctx: &Ctx, msg: &Message, here: &Here, command: Command) -> Reply {
     let result = match command {
         Command::Start | Command::Help => Ok(Reply::text(render::help(ctx.socket()))),
         Command::Pair { .. } => Ok(Reply::text(Html::raw(
             "You are already allowed to use this bot.",
         ))),
-        Command::New { folder, task } => new(ctx, msg.chat.id, folder, task).await,
+        Command::New { folder, task } => new(ctx, here.chat, folder, task).await,
         Command::Ls { all } => list(ctx, all).await,
-        Command::Peek { name, lines } => peek(ctx, name, lines).await,
-        Command::Send(args) => send_text(ctx, &args).await,
-        Command::Get { path } => get(bot, ctx, msg, path).await,
-        Command::Stop { name } => state_change(ctx, &name, |m, id| m.stop(id)).await,
-        Command::Resume { name } => state_change(ctx, &name, |m, id| m.resume(id)).await,
-        Command::Rm { name } => {
-            let home = ctx.home.clone();
-            ctx.run(move |m| m.find(&name))
-                .await
-                .map(|r| Reply::with_keyboard(render::confirm_remove(&r, home.as_deref())))
+        Command::Peek { name, lines } => peek(ctx, here, name, lines).await,
+        Command::Send(args) => match here.session {
+            Some(id) => type_into(ctx, id, args).await,
+            None => send_text(ctx, &args).await,
+        },
+        Command::Get { path } => get(bot, ctx, msg, here, path).await,
+        Command::Stop { name } => state_change(ctx, here, name, "stop", |m, id| m.stop(id)).await,
+        Command::Resume { name } => {
+            state_change(ctx, here, name, "resume", |m, id| m.resume(id)).await
         }
+        Command::Rm { name } => named(ctx, here, name, "rm")
+            .await
+            .map(|r| Reply::with_keyboard(render::confirm_remove(&r, ctx.home.as_deref()))),
+        Command::Mute { name } => set_level(ctx, here, name, "mute", Level::Muted).await,
+        Command::Unmute { name } => set_level(ctx, here, name, "unmute", Level::All).await,
     };
     result.unwrap_or_else(|e| Reply::error(&e))
+}
+
+/// The session a command names or, when it names none, the session of the
+/// topic it was sent in.
+async fn named(
+    ctx: &Ctx,
+    here: &Here,
+    name: Option<String>,
+    command: &'static str,
+) -> Result<SessionRecord, BotError> {
+    match (name, here.session) {
+        (Some(name), _) => ctx.run(move |m| m.find(&name)).await,
+        (None, Some(id)) => ctx.run(move |m| m.get(id)).await,
+        (None, None) => Err(BotError::Unnamed(command)),
+    }
 }
 
 async fn new(
@@ -154,9 +222,28 @@ async fn new(
         .await?;
     let text = render::started(&record, ctx.socket(), ctx.home.as_deref());
     let message = (text, render::session_keyboard(&record));
+    if let Some(topics) = &ctx.topics {
+        // The card opens the session's topic.
+        let card = Outgoing::message(topics.chat(), &message.0, Some(message.1));
+        ctx.outbox.push(card.in_thread(Thread::Of(record.id)));
+        return Ok(Reply::text(render::started_in_topic(&record)));
+    }
     // Everyone else allowed hears about it too.
     broadcast(ctx, message.clone(), Some(chat));
     Ok(Reply::with_keyboard(message))
+}
+
+/// `/mute`, `/unmute`: the session's new level.
+async fn set_level(
+    ctx: &Ctx,
+    here: &Here,
+    name: Option<String>,
+    command: &'static str,
+    level: Level,
+) -> Result<Reply, BotError> {
+    let id = named(ctx, here, name, command).await?.id;
+    let record = ctx.run(move |m| m.set_level(id, level)).await?;
+    Ok(Reply::text(render::level_set(&record)))
 }
 
 pub(super) async fn list(ctx: &Ctx, all: bool) -> Result<Reply, BotError> {
@@ -165,10 +252,16 @@ pub(super) async fn list(ctx: &Ctx, all: bool) -> Result<Reply, BotError> {
     Ok(Reply::with_keyboard(page))
 }
 
-async fn peek(ctx: &Ctx, name: Option<String>, lines: usize) -> Result<Reply, BotError> {
-    let record = match name {
-        Some(name) => ctx.run(move |m| m.find(&name)).await?,
-        None => match only_active(ctx).await? {
+async fn peek(
+    ctx: &Ctx,
+    here: &Here,
+    name: Option<String>,
+    lines: usize,
+) -> Result<Reply, BotError> {
+    let record = match (name, here.session) {
+        (Some(name), _) => ctx.run(move |m| m.find(&name)).await?,
+        (None, Some(id)) => ctx.run(move |m| m.get(id)).await?,
+        (None, None) => match only_active(ctx).await? {
             Some(record) => record,
             None => {
                 return Ok(Reply::text(render::usage(
@@ -194,8 +287,18 @@ pub(super) async fn peek_reply(ctx: &Ctx, id: SessionId, lines: usize) -> Result
 /// `/get PATH`: a file from the folder of the session the command is for.
 /// It goes up at once rather than through the outbox: what is sent is the
 /// file as it was checked, and a file is too big to keep in the outbox.
-async fn get(bot: &TgBot, ctx: &Ctx, msg: &Message, path: String) -> Result<Reply, BotError> {
-    let Some(record) = addressed(ctx, msg).await? else {
+async fn get(
+    bot: &TgBot,
+    ctx: &Ctx,
+    msg: &Message,
+    here: &Here,
+    path: String,
+) -> Result<Reply, BotError> {
+    let record = match here.session {
+        Some(id) => Some(ctx.run(move |m| m.get(id)).await?),
+        None => addressed(ctx, msg).await?,
+    };
+    let Some(record) = record else {
         return Ok(Reply::text(render::usage(
             info("get"),
             "several sessions (or none) are active: reply with it to a message about one",
@@ -285,11 +388,16 @@ async fn plain_text(ctx: &Ctx, msg: &Message, text: &str) -> Reply {
             ));
         }
     };
-    let typed = match target {
+    let typed_into = match target {
         Ok(id) => type_into(ctx, id, text.to_owned()).await,
         Err(e) => Err(e),
     };
-    typed.unwrap_or_else(|e| Reply::error(&e))
+    typed(typed_into)
+}
+
+/// The reply to text typed into a session.
+fn typed(result: Result<Reply, BotError>) -> Reply {
+    result.unwrap_or_else(|e| Reply::error(&e))
 }
 
 /// Which session a message of ours is about.
@@ -328,19 +436,23 @@ fn session_of(message: &Message) -> Option<About> {
 
 async fn state_change(
     ctx: &Ctx,
-    name: &str,
+    here: &Here,
+    name: Option<String>,
+    command: &'static str,
     op: fn(
         &crate::session::Manager,
         SessionId,
     ) -> Result<SessionRecord, crate::session::SessionError>,
 ) -> Result<Reply, BotError> {
-    let name = name.to_owned();
-    let record = ctx.run(move |m| op(m, m.find(&name)?.id)).await?;
+    let id = named(ctx, here, name, command).await?.id;
+    let record = ctx.run(move |m| op(m, id)).await?;
     Ok(state_reply(ctx, &record))
 }
 
-/// The session's state after a stop, resume or remove, with its buttons.
+/// The session's state after a stop, resume or remove, with its buttons;
+/// its topic's title follows.
 pub(super) fn state_reply(ctx: &Ctx, record: &SessionRecord) -> Reply {
+    topics::touch(ctx, record.id);
     let text = render::state_change(record, ctx.socket());
     let keyboard = (record.state != crate::session::SessionState::Removed)
         .then(|| render::session_keyboard(record));

@@ -16,6 +16,7 @@ mod posted;
 pub mod render;
 pub mod send;
 mod taps;
+mod topics;
 mod updates;
 
 use std::path::PathBuf;
@@ -43,6 +44,9 @@ pub enum BotError {
     ShuttingDown,
     #[error(transparent)]
     Media(#[from] media::MediaError),
+    /// A command that takes a session was sent without one, outside a topic.
+    #[error("which session? Name one (see /ls), or send /{0} in the session's topic")]
+    Unnamed(&'static str),
 }
 
 impl From<crate::files::FileError> for BotError {
@@ -66,10 +70,12 @@ pub struct Ctx {
     /// The user's home folder, to show folders as `~/...`.
     pub home: Option<PathBuf>,
     posted: posted::Posted,
-    outbox: outbox::Outbox,
+    outbox: Arc<outbox::Outbox>,
     /// The progress message of each session in each chat, while its turn runs.
     progress: std::sync::Mutex<std::collections::HashMap<(crate::session::SessionId, i64), i32>>,
     media: media::Media,
+    /// The sessions group, when `TGMUX_CHAT` is set.
+    topics: Option<topics::Topics>,
 }
 
 impl Ctx {
@@ -80,6 +86,7 @@ impl Ctx {
         home: Option<PathBuf>,
         data_dir: &std::path::Path,
         media: media::Media,
+        chat: Option<i64>,
     ) -> std::io::Result<Self> {
         Ok(Ctx {
             manager,
@@ -87,9 +94,10 @@ impl Ctx {
             bot_username,
             home,
             posted: posted::Posted::load(data_dir),
-            outbox: outbox::Outbox::open(data_dir)?,
+            outbox: Arc::new(outbox::Outbox::open(data_dir)?),
             progress: Default::default(),
             media,
+            topics: chat.map(topics::Topics::new),
         })
     }
 
@@ -114,14 +122,20 @@ impl Ctx {
     fn allowed(&self, user: &teloxide::types::User) -> bool {
         self.auth.is_allowed(UserId(user.id.0))
     }
+
+    /// Whether `chat` is where allowed users are served: a private chat, or
+    /// the sessions group.
+    fn serves(&self, chat: &teloxide::types::Chat) -> bool {
+        chat.is_private() || self.topics.as_ref().is_some_and(|t| t.chat() == chat.id)
+    }
 }
 
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 /// The dispatcher's handler tree. Strangers are answered apart (`/start`,
 /// `/pair` only, and their files are never fetched); allowed users are
-/// served only in private chats, where session content may go, and their
-/// voice notes and files go to the media handler.
+/// served only in private chats and the sessions group, where session
+/// content may go, and their voice notes and files go to the media handler.
 pub fn schema() -> UpdateHandler<Box<dyn std::error::Error + Send + Sync + 'static>> {
     let messages = Update::filter_message()
         .branch(
@@ -130,7 +144,10 @@ pub fn schema() -> UpdateHandler<Box<dyn std::error::Error + Send + Sync + 'stat
             })
             .endpoint(commands::stranger),
         )
-        .branch(dptree::filter(|msg: Message| !msg.chat.is_private()).endpoint(commands::group))
+        .branch(
+            dptree::filter(|msg: Message, ctx: Arc<Ctx>| !ctx.serves(&msg.chat))
+                .endpoint(commands::group),
+        )
         .branch(
             dptree::filter_map(|msg: Message| media::Incoming::of(&msg)).endpoint(media::received),
         )
@@ -157,6 +174,12 @@ pub async fn receive(
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     updates::run(bot, ctx, journal, schema(), stop).await
+}
+
+/// Gives every session not removed its topic in the sessions group, and
+/// squares their titles (nothing without a group).
+pub async fn square_topics(ctx: &Ctx) {
+    topics::square_all(ctx).await;
 }
 
 impl Ctx {

@@ -1,5 +1,7 @@
-//! The notifier: session events become messages to every allowed user, one
-//! line per event; decision messages are edited when their decision ends.
+//! The notifier: session events become messages to every allowed user (or
+//! to the session's topic in the sessions group), one line per event, as
+//! much as the session's level lets through; decision messages are edited
+//! when their decision ends.
 
 use std::sync::Arc;
 
@@ -7,9 +9,9 @@ use teloxide::types::{ChatId, InlineKeyboardMarkup};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::html::Html;
-use super::outbox::Outgoing;
-use super::{Ctx, render};
-use crate::session::{Decision, Event, SessionRecord};
+use super::outbox::{Outgoing, Thread};
+use super::{Ctx, render, topics};
+use crate::session::{Decision, Event, Level, SessionId, SessionRecord};
 
 /// Delivers events until the channel closes. First squares the phones with
 /// the store: decisions still open but never shown (a crash between opening
@@ -25,6 +27,9 @@ pub async fn run(ctx: Arc<Ctx>, mut events: UnboundedReceiver<Event>) {
 }
 
 fn notify(ctx: &Ctx, event: Event) {
+    for session in touched(&event) {
+        topics::touch(ctx, session);
+    }
     match event {
         Event::DecisionOpened { session, decision } => post(ctx, &session, &decision),
         Event::DecisionTapped {
@@ -45,17 +50,19 @@ fn notify(ctx: &Ctx, event: Event) {
         }
         Event::TurnFinished { session, answer } => {
             let (text, keyboard, file) = render::turn_finished(&session, &answer);
-            for chat in chats(ctx) {
-                let done = render::progress_done(&session);
+            let done = render::progress_done(&session);
+            for (chat, _) in places(ctx, &session, News::Routine) {
                 ctx.outbox
                     .push(Outgoing::progress(chat, session.id, &done, None, true));
-                ctx.outbox
-                    .push(Outgoing::message(chat, &text, Some(keyboard.clone())));
+            }
+            for (chat, thread) in places(ctx, &session, News::Routine) {
+                let told = Outgoing::message(chat, &text, Some(keyboard.clone()));
+                ctx.outbox.push(told.in_thread(thread));
                 if let Some(markdown) = &file {
                     let name = format!("{}-answer.md", session.name);
                     let caption = Html::text(&name);
-                    ctx.outbox
-                        .push(Outgoing::file(chat, &caption, &name, markdown));
+                    let file = Outgoing::file(chat, &caption, &name, markdown);
+                    ctx.outbox.push(file.in_thread(thread));
                 }
             }
         }
@@ -65,7 +72,7 @@ fn notify(ctx: &Ctx, event: Event) {
             since,
         } => {
             let (text, keyboard) = render::progress(&session, &doing, since, chrono::Utc::now());
-            for chat in chats(ctx) {
+            for (chat, _) in places(ctx, &session, News::Routine) {
                 let item =
                     Outgoing::progress(chat, session.id, &text, Some(keyboard.clone()), false);
                 ctx.outbox.push(item);
@@ -75,10 +82,28 @@ fn notify(ctx: &Ctx, event: Event) {
             session,
             exit_status,
             tail,
-        } => broadcast(ctx, render::exited(&session, exit_status, &tail), None),
-        Event::TaskWaits { session } => broadcast(ctx, render::task_waits(&session), None),
+        } => {
+            let news = match exit_status {
+                Some(0) | None => News::Routine,
+                Some(_) => News::Error,
+            };
+            tell(
+                ctx,
+                &session,
+                news,
+                render::exited(&session, exit_status, &tail),
+            );
+        }
+        Event::TaskWaits { session } => {
+            tell(ctx, &session, News::Routine, render::task_waits(&session));
+        }
         Event::Errored { session, error } => {
-            broadcast(ctx, render::errored(&session, &error), None);
+            tell(
+                ctx,
+                &session,
+                News::Error,
+                render::errored(&session, &error),
+            );
         }
         Event::ServerGone { stopped } => {
             broadcast(ctx, render::server_gone(&stopped, ctx.socket()), None);
@@ -86,12 +111,63 @@ fn notify(ctx: &Ctx, event: Event) {
     }
 }
 
-/// Queues `text` for every allowed user's private chat but `except`.
+/// The sessions whose state (and so topic title) an event changes.
+fn touched(event: &Event) -> Vec<SessionId> {
+    match event {
+        Event::DecisionOpened { session, .. }
+        | Event::DecisionTapped { session, .. }
+        | Event::DecisionClosed { session, .. }
+        | Event::Exited { session, .. }
+        | Event::Errored { session, .. } => vec![session.id],
+        Event::ServerGone { stopped } => stopped.iter().map(|s| s.id).collect(),
+        Event::TurnFinished { .. } | Event::TaskWaits { .. } | Event::Progress { .. } => Vec::new(),
+    }
+}
+
+/// What kind of news a message is, for the session's [`Level`].
+#[derive(Clone, Copy)]
+enum News {
+    Routine,
+    Error,
+}
+
+/// Queues news of `session` where it is heard, unless its level mutes it.
+fn tell(ctx: &Ctx, session: &SessionRecord, news: News, message: (Html, InlineKeyboardMarkup)) {
+    for (chat, thread) in places(ctx, session, news) {
+        let told = Outgoing::message(chat, &message.0, Some(message.1.clone()));
+        ctx.outbox.push(told.in_thread(thread));
+    }
+}
+
+/// Where news of `session` is heard: its topic in the sessions group, else
+/// every allowed user's private chat; nowhere when its level mutes `news`.
+fn places(ctx: &Ctx, session: &SessionRecord, news: News) -> Vec<(ChatId, Thread)> {
+    let heard = match (session.level, news) {
+        (Level::All, _) | (Level::Decisions, News::Error) => true,
+        (Level::Decisions, News::Routine) | (Level::Muted, _) => false,
+    };
+    if !heard {
+        tracing::debug!("{} is at level {:?}: not told", session.name, session.level);
+        return Vec::new();
+    }
+    match ctx.topics.as_ref() {
+        Some(topics) => vec![(topics.chat(), Thread::Of(session.id))],
+        None => chats(ctx).map(|chat| (chat, Thread::Main)).collect(),
+    }
+}
+
+/// Queues `text` for every allowed user's private chat but `except`; with a
+/// sessions group, for its General topic instead.
 pub(crate) fn broadcast(
     ctx: &Ctx,
     (text, keyboard): (Html, InlineKeyboardMarkup),
     except: Option<ChatId>,
 ) {
+    if let Some(topics) = &ctx.topics {
+        ctx.outbox
+            .push(Outgoing::message(topics.chat(), &text, Some(keyboard)));
+        return;
+    }
     for chat in chats(ctx).filter(|c| Some(*c) != except) {
         ctx.outbox
             .push(Outgoing::message(chat, &text, Some(keyboard.clone())));
@@ -106,9 +182,15 @@ fn chats(ctx: &Ctx) -> impl Iterator<Item = ChatId> {
         .map(|user| ChatId(i64::try_from(user.0).unwrap_or(i64::MAX)))
 }
 
-/// Pushes a decision to the phones; the outbox records where it went.
+/// Pushes a decision to the phones, whatever the session's level (to its
+/// topic in the sessions group); the outbox records where it went.
 fn post(ctx: &Ctx, session: &SessionRecord, decision: &Decision) {
     let message = render::decision(session, decision, ctx.socket());
+    if let Some(topics) = &ctx.topics {
+        let item = Outgoing::decision(topics.chat(), &message, session.id, decision.serial);
+        ctx.outbox.push(item.in_thread(Thread::Of(session.id)));
+        return;
+    }
     for chat in chats(ctx) {
         ctx.outbox.push(Outgoing::decision(
             chat,

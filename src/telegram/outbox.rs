@@ -16,12 +16,25 @@ use tokio::sync::Notify;
 use super::html::Html;
 use super::posted::Place;
 use super::send::{self, Retry};
-use super::{Ctx, TgBot, render};
+use super::{Ctx, TgBot, render, topics};
 use crate::durable;
 use crate::session::SessionId;
 
 const DIR: &str = "outbox";
 use super::send::{FIRST_BACKOFF, MAX_BACKOFF};
+
+/// Where in its chat an item lands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Thread {
+    /// The chat itself: a private chat, or a forum's General topic.
+    #[default]
+    Main,
+    /// A forum topic known by its id (a reply in the topic it was asked in).
+    Topic(i32),
+    /// The session's topic in the sessions group, made when first needed
+    /// (see [`super::topics`]).
+    Of(SessionId),
+}
 
 /// One thing to tell a phone. Markup is kept as the rendered string: only
 /// [`Html`] values become items, and the file is the bot's own.
@@ -36,6 +49,8 @@ pub(crate) enum Outgoing {
         /// The decision (session, serial) it shows: sent only while that
         /// decision is open, and recorded as one of its messages.
         decision: Option<(SessionId, u32)>,
+        #[serde(default)]
+        thread: Thread,
     },
     /// Preformatted text too long for a message, as a `.txt` file.
     Document {
@@ -44,6 +59,8 @@ pub(crate) enum Outgoing {
         file_name: String,
         contents: String,
         keyboard: Option<InlineKeyboardMarkup>,
+        #[serde(default)]
+        thread: Thread,
     },
     Edit {
         chat: i64,
@@ -67,6 +84,9 @@ pub(crate) enum Outgoing {
         serial: u32,
         markup: String,
     },
+    /// Squares a session's topic with the session, as read when its turn
+    /// comes: made if missing, titled with its state, closed once removed.
+    Topic { session: SessionId },
 }
 
 impl Outgoing {
@@ -81,6 +101,23 @@ impl Outgoing {
             keyboard: keyboard.filter(|k| !k.inline_keyboard.is_empty()),
             ask_reply: false,
             decision: None,
+            thread: Thread::Main,
+        }
+    }
+
+    /// The same message or document, in `thread` of its chat.
+    pub(crate) fn in_thread(mut self, to: Thread) -> Self {
+        if let Outgoing::Message { thread, .. } | Outgoing::Document { thread, .. } = &mut self {
+            *thread = to;
+        }
+        self
+    }
+
+    /// Where in its chat it lands.
+    pub(crate) fn thread(&self) -> Thread {
+        match self {
+            Outgoing::Message { thread, .. } | Outgoing::Document { thread, .. } => *thread,
+            _ => Thread::Main,
         }
     }
 
@@ -97,6 +134,7 @@ impl Outgoing {
             keyboard: Some(keyboard.clone()),
             ask_reply: false,
             decision: Some((session, serial)),
+            thread: Thread::Main,
         }
     }
 
@@ -108,6 +146,7 @@ impl Outgoing {
             keyboard: None,
             ask_reply: true,
             decision: None,
+            thread: Thread::Main,
         }
     }
 
@@ -132,6 +171,7 @@ impl Outgoing {
             file_name: file_name.to_owned(),
             contents: text.to_owned(),
             keyboard,
+            thread: Thread::Main,
         }
     }
 
@@ -158,6 +198,7 @@ impl Outgoing {
             file_name: file_name.to_owned(),
             contents: contents.to_owned(),
             keyboard: None,
+            thread: Thread::Main,
         }
     }
 
@@ -326,6 +367,11 @@ async fn deliver(bot: &TgBot, ctx: &Ctx, item: &Outgoing) {
                 keyboard: keyboard.clone(),
                 ask_reply: false,
                 decision: None,
+                // In the sessions group, in the session's topic.
+                thread: match &ctx.topics {
+                    Some(topics) if topics.chat().0 == *chat => Thread::Of(*session),
+                    _ => Thread::Main,
+                },
             },
             (Some(message), _) => Outgoing::Edit {
                 chat: *chat,
@@ -349,6 +395,7 @@ async fn deliver(bot: &TgBot, ctx: &Ctx, item: &Outgoing) {
     } = item
     {
         for place in ctx.posted.take(*session, *serial) {
+            topics::unpin(bot, ctx, place).await;
             let (chat, message) = place.ids();
             let edit = Outgoing::Edit {
                 chat: chat.0,
@@ -379,7 +426,7 @@ async fn attempt(bot: &TgBot, ctx: &Ctx, item: &Outgoing) -> Option<teloxide::ty
             );
             return None;
         }
-        let error = match send::item(bot, item).await {
+        let error = match topics::send(bot, ctx, item).await {
             Ok(sent) => {
                 if let (
                     Some(message),
@@ -391,6 +438,7 @@ async fn attempt(bot: &TgBot, ctx: &Ctx, item: &Outgoing) -> Option<teloxide::ty
                 {
                     ctx.posted
                         .add(*session, *serial, Place::new(message.chat.id, message.id));
+                    topics::pin(bot, ctx, &message).await;
                 }
                 return sent;
             }

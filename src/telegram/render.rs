@@ -12,7 +12,7 @@ use super::html::Html;
 use super::markdown::{self, Fitted, Limits};
 use crate::files::{FileToSend, Size};
 use crate::session::{
-    Answer, Decision, Ending, ReconcileReport, SessionRecord, SessionState, Tapped,
+    Answer, Decision, Ending, Level, ReconcileReport, SessionRecord, SessionState, Tapped,
 };
 
 /// Characters of text per message: under Telegram's 4096, with room for the
@@ -162,8 +162,20 @@ pub(crate) fn session_row(record: &SessionRecord, remove: bool) -> Vec<InlineKey
     row
 }
 
+/// A session's card buttons: its row, and the notification level's button.
 pub(crate) fn session_keyboard(record: &SessionRecord) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new(vec![session_row(record, false)])
+    let mut row = session_row(record, false);
+    row.push(button(level_label(record.level), Action::Level(record.id)));
+    InlineKeyboardMarkup::new(vec![row])
+}
+
+/// The level button's label: the level the session is at.
+fn level_label(level: Level) -> &'static str {
+    match level {
+        Level::All => "🔔 All",
+        Level::Decisions => "🔉 Decisions",
+        Level::Muted => "🔕 Muted",
+    }
 }
 
 pub(crate) fn button(label: &str, action: Action) -> InlineKeyboardButton {
@@ -685,6 +697,32 @@ pub(crate) fn startup(report: &ReconcileReport, socket: &str) -> Html {
         ))
         .push_raw("\nAttach on the machine: ")
         .push(Html::code(&format!("tmux -L {socket} attach -t NAME")));
+    text
+}
+
+// ---- The sessions group ----------------------------------------------------------
+
+/// A session's topic title: its state's emoji and its name (plain text, as
+/// Telegram takes topic names; well under their 128 characters).
+pub(crate) fn topic_title(record: &SessionRecord) -> String {
+    format!("{} {}", state_emoji(&record.state), record.name)
+}
+
+/// The reply to `/new` outside the session's topic, where its card went.
+pub(crate) fn started_in_topic(record: &SessionRecord) -> Html {
+    let mut text = head(record);
+    text.push_raw(" started: its messages are in its topic.");
+    text
+}
+
+/// What a session's new notification level means.
+pub(crate) fn level_set(record: &SessionRecord) -> Html {
+    let mut text = head(record);
+    text.push_raw(match record.level {
+        Level::All => " 🔔 sends everything.",
+        Level::Decisions => " 🔉 sends only decisions and errors.",
+        Level::Muted => " 🔕 is muted: only decisions are sent.",
+    });
     text
 }
 

@@ -8,7 +8,9 @@ use std::time::Duration;
 use teloxide::adaptors::Throttle;
 use teloxide::payloads::{EditMessageTextSetters, SendDocumentSetters, SendMessageSetters};
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, InlineKeyboardMarkup, InputFile, MessageId, ParseMode, ReplyMarkup};
+use teloxide::types::{
+    ChatId, InlineKeyboardMarkup, InputFile, MessageId, ParseMode, ReplyMarkup, ThreadId,
+};
 use teloxide::{ApiError, RequestError};
 
 use super::html::Html;
@@ -114,9 +116,14 @@ pub(crate) async fn file(
     .await
 }
 
-/// Makes one attempt at an outbox item; the message, for a message sent.
-/// An edit that changes nothing counts as done.
-pub(crate) async fn item(bot: &TgBot, item: &Outgoing) -> Result<Option<Message>, RequestError> {
+/// Makes one attempt at an outbox item, a message or document going in
+/// forum topic `thread` when given; the message, for a message sent. An
+/// edit that changes nothing counts as done.
+pub(crate) async fn item(
+    bot: &TgBot,
+    item: &Outgoing,
+    thread: Option<ThreadId>,
+) -> Result<Option<Message>, RequestError> {
     match item {
         Outgoing::Message {
             chat,
@@ -128,6 +135,9 @@ pub(crate) async fn item(bot: &TgBot, item: &Outgoing) -> Result<Option<Message>
             let mut request = bot
                 .send_message(ChatId(*chat), markup)
                 .parse_mode(ParseMode::Html);
+            if let Some(thread) = thread {
+                request = request.message_thread_id(thread);
+            }
             if let Some(keyboard) = keyboard {
                 request = request.reply_markup(keyboard.clone());
             } else if *ask_reply {
@@ -141,6 +151,7 @@ pub(crate) async fn item(bot: &TgBot, item: &Outgoing) -> Result<Option<Message>
             file_name,
             contents,
             keyboard,
+            ..
         } => {
             let file =
                 InputFile::memory(contents.clone().into_bytes()).file_name(file_name.clone());
@@ -148,6 +159,9 @@ pub(crate) async fn item(bot: &TgBot, item: &Outgoing) -> Result<Option<Message>
                 .send_document(ChatId(*chat), file)
                 .caption(caption)
                 .parse_mode(ParseMode::Html);
+            if let Some(thread) = thread {
+                request = request.message_thread_id(thread);
+            }
             if let Some(keyboard) = keyboard {
                 request = request.reply_markup(keyboard.clone());
             }
@@ -170,8 +184,9 @@ pub(crate) async fn item(bot: &TgBot, item: &Outgoing) -> Result<Option<Message>
                 Err(e) => Err(e),
             }
         }
-        // Expanded by the outbox into the messages and edits they stand for.
-        Outgoing::Settle { .. } | Outgoing::Progress { .. } => Ok(None),
+        // Expanded by the outbox into the messages and edits they stand
+        // for; a topic is squared by [`super::topics`].
+        Outgoing::Settle { .. } | Outgoing::Progress { .. } | Outgoing::Topic { .. } => Ok(None),
     }
 }
 

@@ -9,9 +9,9 @@ use teloxide::types::{ChatId, MaybeInaccessibleMessage, MessageId};
 
 use super::callback::Action;
 use super::command::PEEK_DEFAULT;
-use super::commands::{peek_reply, state_reply};
-use super::outbox::Outgoing;
-use super::{BotError, Ctx, HandlerResult, TgBot, media, render, send};
+use super::commands::{Reply, peek_reply, state_reply};
+use super::outbox::{Outgoing, Thread};
+use super::{BotError, Ctx, HandlerResult, TgBot, media, render, send, topics};
 use crate::config::UserId;
 use crate::session::AnswerOutcome;
 
@@ -36,8 +36,16 @@ pub(super) async fn tap(bot: TgBot, ctx: Arc<Ctx>, query: CallbackQuery) -> Hand
     let place = query
         .message
         .as_ref()
-        .filter(|m| m.chat().is_private())
+        .filter(|m| ctx.serves(m.chat()))
         .map(|m| (m.chat().id, m.id()));
+    // Replies go in the tapped message's forum topic.
+    let thread = query
+        .message
+        .as_ref()
+        .and_then(|m| m.regular_message())
+        .filter(|m| m.is_topic_message)
+        .and_then(|m| m.thread_id)
+        .map_or(Thread::Main, |t| Thread::Topic(t.0.0));
     let (answer, alert) = match (action, place) {
         (Err(e), _) => (e.to_string(), true),
         (Ok(_), None) => (
@@ -49,6 +57,7 @@ pub(super) async fn tap(bot: TgBot, ctx: Arc<Ctx>, query: CallbackQuery) -> Hand
                 bot: &bot,
                 ctx: &ctx,
                 chat,
+                thread,
                 message,
                 who: query.from.full_name(),
                 original: query.message.as_ref(),
@@ -69,12 +78,15 @@ pub(super) async fn tap(bot: TgBot, ctx: Arc<Ctx>, query: CallbackQuery) -> Hand
     Ok(())
 }
 
-/// One button tap by an allowed user, on a message in a private chat.
+/// One button tap by an allowed user, on a message in a private chat or the
+/// sessions group.
 struct Tap<'a> {
     /// For what a tap fetches from Telegram (a file given to a session).
     bot: &'a TgBot,
     ctx: &'a Ctx,
     chat: ChatId,
+    /// Where in the chat replies go.
+    thread: Thread,
     message: MessageId,
     who: String,
     original: Option<&'a MaybeInaccessibleMessage>,
@@ -88,7 +100,7 @@ impl Tap<'_> {
             Action::Peek(id) => {
                 peek_reply(ctx, id, PEEK_DEFAULT)
                     .await?
-                    .deliver(ctx, self.chat);
+                    .deliver(ctx, self.chat, self.thread);
                 Ok(String::new())
             }
             Action::Stop(id) => Ok(self.state_change(ctx.run(move |m| m.stop(id)).await?)),
@@ -96,12 +108,13 @@ impl Tap<'_> {
             Action::Remove(id) => {
                 let record = ctx.run(move |m| m.get(id)).await?;
                 let (text, keyboard) = render::confirm_remove(&record, ctx.home.as_deref());
-                ctx.outbox
-                    .push(Outgoing::message(self.chat, &text, Some(keyboard)));
+                let confirm = Outgoing::message(self.chat, &text, Some(keyboard));
+                ctx.outbox.push(confirm.in_thread(self.thread));
                 Ok(String::new())
             }
             Action::RemoveConfirmed(id) => {
                 let record = ctx.run(move |m| m.remove(id)).await?;
+                topics::touch(ctx, id);
                 let text = render::state_change(&record, ctx.socket());
                 self.edit(&text);
                 Ok(format!("Removed {}", record.name))
@@ -114,6 +127,12 @@ impl Tap<'_> {
             Action::Deliver { session, from } => {
                 let place = (self.chat, self.message);
                 media::tapped(self.bot, ctx, place, session, MessageId(from)).await
+            }
+            Action::Level(id) => {
+                let level = ctx.run(move |m| m.get(id)).await?.level.next();
+                let record = ctx.run(move |m| m.set_level(id, level)).await?;
+                Reply::Text(render::level_set(&record), None).deliver(ctx, self.chat, self.thread);
+                Ok(String::new())
             }
             Action::List { page, all } => {
                 let records = ctx.run(|m| m.list()).await?;
@@ -167,9 +186,8 @@ impl Tap<'_> {
                 self.edit(&render::tapped(&session, &decision, &tapped));
                 if asks_reply {
                     let prompt = render::ask_reply(&session);
-                    self.ctx
-                        .outbox
-                        .push(Outgoing::ask_reply(self.chat, &prompt));
+                    let ask = Outgoing::ask_reply(self.chat, &prompt);
+                    self.ctx.outbox.push(ask.in_thread(self.thread));
                 }
                 format!("Sent: {}", tapped.option)
             }
@@ -194,7 +212,7 @@ impl Tap<'_> {
 
     /// Replies with the session's state after a stop or resume.
     fn state_change(&self, record: crate::session::SessionRecord) -> String {
-        state_reply(self.ctx, &record).deliver(self.ctx, self.chat);
+        state_reply(self.ctx, &record).deliver(self.ctx, self.chat, self.thread);
         format!("{} is {}", record.name, record.state)
     }
 
