@@ -4,7 +4,7 @@ mod support;
 
 use std::process::{Command, Output};
 
-use support::botapi::BotApi;
+use support::botapi::{AdminRights, BOT_ID, BotApi, GroupKind, Membership};
 use tgmux::session::{SessionName, SessionRecord, Store};
 
 fn tgmux(args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -171,4 +171,80 @@ async fn doctor_checks_the_setup() {
         .unwrap();
     let report = text(&out);
     assert!(report.contains("FAIL tmux is not installed"), "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_checks_the_sessions_group() {
+    let api = BotApi::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let forum = api.create_group(GroupKind::Forum, "Agents", &[42]);
+    let plain = api.create_group(GroupKind::Supergroup, "Plain", &[42]);
+    let url = api.url();
+    let doctor = |chat: i64| {
+        let env: Vec<(String, String)> = [
+            ("TELEGRAM_BOT_TOKEN", api.token().to_owned()),
+            ("TGMUX_API_URL", url.clone()),
+            ("TGMUX_DATA_DIR", data.path().display().to_string()),
+            ("TGMUX_AGENT", "sh -i".to_owned()),
+            ("TGMUX_ALLOWED_USERS", "42".to_owned()),
+            ("TGMUX_CHAT", chat.to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        tokio::task::spawn_blocking(move || {
+            let env: Vec<(&str, &str)> =
+                env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            tgmux(&["doctor"], &env)
+        })
+    };
+    let lines = |out: &Output| -> Vec<String> {
+        text(out)
+            .lines()
+            .filter(|l| l.contains("group") || l.contains("the bot"))
+            .map(str::to_owned)
+            .collect()
+    };
+
+    let out = doctor(forum).await.unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        lines(&out),
+        [
+            "ok   sessions group \"Agents\" has topics",
+            "ok   the bot may manage topics",
+            "ok   the bot may pin messages",
+        ]
+    );
+
+    let narrow = AdminRights {
+        can_manage_topics: true,
+        ..AdminRights::default()
+    };
+    api.set_member(forum, BOT_ID, Membership::Administrator(narrow));
+    let out = doctor(forum).await.unwrap();
+    assert!(!out.status.success());
+    assert_eq!(
+        lines(&out)[2],
+        "FAIL the bot may not pin messages: in the group's settings, make the bot an administrator with \"Pin messages\""
+    );
+    api.set_member(forum, BOT_ID, Membership::Member);
+    let out = doctor(forum).await.unwrap();
+    assert_eq!(
+        lines(&out)[1],
+        "FAIL the bot is not an administrator of \"Agents\": in the group's settings, make the bot an administrator with \"Manage topics\" and \"Pin messages\""
+    );
+
+    let out = doctor(plain).await.unwrap();
+    assert_eq!(
+        lines(&out)[0],
+        "FAIL sessions group \"Plain\" has no topics: in its settings, turn on Topics"
+    );
+    let out = doctor(-1_009_999_999_999).await.unwrap();
+    let report = lines(&out);
+    assert!(
+        report[0].starts_with("FAIL sessions group -1009999999999 (TGMUX_CHAT):")
+            && report[0].ends_with("check the id and add the bot to the group"),
+        "{report:?}"
+    );
 }

@@ -160,6 +160,11 @@ pub(super) async fn stranger(ctx: Arc<Ctx>, msg: Message) -> HandlerResult {
 /// group (then nothing is posted in any other); nothing of any session is
 /// shown there.
 pub(super) async fn group(ctx: Arc<Ctx>, msg: Message) -> HandlerResult {
+    tracing::info!(
+        "a message in group {} ({}), which is not the sessions group",
+        msg.chat.id,
+        msg.chat.title().unwrap_or_default()
+    );
     let text = msg.text().unwrap_or_default();
     if ctx.topics.is_none() && Command::parse(text, &ctx.bot_username).is_some() {
         let refusal = render::private_chats_only();
