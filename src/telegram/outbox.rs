@@ -438,7 +438,7 @@ async fn attempt(bot: &TgBot, ctx: &Ctx, item: &Outgoing) -> Option<teloxide::ty
                 {
                     ctx.posted
                         .add(*session, *serial, Place::new(message.chat.id, message.id));
-                    topics::pin(bot, ctx, &message).await;
+                    topics::pin(bot, ctx, message).await;
                 }
                 return sent;
             }
