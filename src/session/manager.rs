@@ -21,9 +21,10 @@ use crate::screen::{Fingerprint, Prompt, Screen, classify};
 use crate::tmux::{Key, NewSession, PaneInfo, Tmux, TmuxError};
 
 /// The pause between pasting text and pressing Enter. Claude Code treats an
-/// Enter within 100 ms of a paste as part of it, Codex within 120 ms, so an
-/// Enter sent at once would leave the text typed but not submitted.
-const ENTER_AFTER_PASTE: std::time::Duration = std::time::Duration::from_millis(200);
+/// Enter within 100 ms of a paste as part of it, Codex within 120 ms, and
+/// Gemini CLI, on a loaded machine, somewhat later: an Enter sent too soon
+/// leaves the text typed but not submitted.
+const ENTER_AFTER_PASTE: std::time::Duration = std::time::Duration::from_millis(400);
 
 /// What the manager needs to know beyond the store and tmux.
 #[derive(Debug, Clone)]

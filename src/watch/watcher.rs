@@ -26,6 +26,9 @@ const TAIL_LINES: usize = 15;
 const ANSWER_HISTORY: usize = 200;
 /// Consecutive failed captures before a session is marked errored.
 const MAX_FAILURES: u32 = 3;
+/// How long an agent's first idle screen must stand still before its first
+/// task is typed: agents drop keys that come as they finish drawing.
+const TASK_SETTLE: Duration = Duration::from_millis(600);
 /// How long an agent may take to be ready for its first task before the
 /// phone is told (the task still waits, and is typed when it is ready).
 const TASK_PATIENCE: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
@@ -46,6 +49,8 @@ struct Seen {
     dead_unknown: bool,
     /// The phone was told the first task is still waiting.
     told_task_waits: bool,
+    /// Since when the screen has shown the agent idle, while a task waits.
+    idle_since: Option<Instant>,
     /// The running turn.
     turn: Turn,
     /// Where the next read of the agent's event spool starts.
@@ -62,6 +67,7 @@ impl Seen {
             failures: 0,
             dead_unknown: false,
             told_task_waits: false,
+            idle_since: None,
             turn: Turn::default(),
             spool_offset: 0,
         }
@@ -188,6 +194,14 @@ impl Watcher {
             self.turn_step(run, step);
         }
         let seen = self.seen.entry(id).or_insert_with(|| Seen::new(run.since));
+        if run.has_task()
+            && seen
+                .idle_since
+                .is_some_and(|at| at.elapsed() >= TASK_SETTLE)
+        {
+            seen.idle_since = None;
+            return self.manager.deliver_task(id, run.since);
+        }
         if run.has_task() && !seen.told_task_waits && Utc::now() - run.since > TASK_PATIENCE {
             seen.told_task_waits = true;
             let session = run.record.clone();
@@ -218,8 +232,9 @@ impl Watcher {
         }
         seen.screen_hash = Some(hash);
         let verdict = classify(&screen);
-        if verdict == Screen::Idle && run.has_task() {
-            return self.manager.deliver_task(id, run.since);
+        if run.has_task() {
+            // Any change of screen starts the wait for a still, idle screen again.
+            seen.idle_since = (verdict == Screen::Idle).then(Instant::now);
         }
         let now = Instant::now();
         let turn_ended = match verdict {
@@ -550,6 +565,10 @@ mod tests {
         f.tick();
         assert_eq!(f.f.tmux.fake.inputs(name), [], "a question first");
         f.f.tmux.fake.set_screen(name, IDLE);
+        f.tick();
+        assert_eq!(f.f.tmux.fake.inputs(name), [], "idle, but not yet still");
+        // The rule is about time: the idle screen must stand still a moment.
+        std::thread::sleep(TASK_SETTLE);
         f.tick();
         assert_eq!(
             f.f.tmux.fake.inputs(name),
