@@ -212,19 +212,25 @@ async fn measure_burst(api: &BotApi, folders: &[PathBuf], rounds: &mut [usize]) 
     for t in triggers {
         t.await.expect("a trigger panicked");
     }
-    let mut took = Vec::new();
-    for (s, round) in rounds.iter_mut().enumerate().take(n) {
-        *round += 1;
+    let mut arrived = Vec::new();
+    for s in 0..n {
         let heading = format!("❓ {} is waiting", session_name(s));
         let message = api
             .wait_for_message(WAIT, |m| m.at > clock && m.visible.starts_with(&heading))
             .await;
-        took.push((message.at - clock).as_secs_f64() * 1000.0);
+        arrived.push(message);
+    }
+    // Only once all are on the phone: the answers, so they do not slow the burst.
+    for (s, message) in arrived.iter().enumerate() {
+        rounds[s] += 1;
         let query = api.tap_button(ALICE, message.message_id, "Yes");
         api.wait_for_callback_answer(&query, WAIT).await;
-        wait_for_line(&folders[s].join("events"), &format!("key {round} ")).await;
+        wait_for_line(&folders[s].join("events"), &format!("key {} ", rounds[s])).await;
     }
-    took
+    arrived
+        .iter()
+        .map(|m| (m.at - clock).as_secs_f64() * 1000.0)
+        .collect()
 }
 
 /// `/ls` with every session: time until its reply is on the phone, and how

@@ -26,6 +26,23 @@ fn pane(sandbox: &TmuxSandbox, session: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The bot with the agent command line `agent` makes in its sandbox.
+async fn start(
+    agent: impl FnOnce(&TmuxSandbox) -> String,
+) -> (BotApi, TmuxSandbox, BotSetup, BotProcess) {
+    let api = BotApi::start().await;
+    let sandbox = TmuxSandbox::new();
+    let setup = BotSetup::new(&sandbox, agent(&sandbox));
+    let (bot, _) = BotProcess::start_ready(&api, &sandbox, &setup).await;
+    (api, sandbox, setup, bot)
+}
+
+/// `steps.sh`, logging its answers to `answers.log` in the sandbox.
+fn steps(sandbox: &TmuxSandbox) -> String {
+    let log = sandbox.path("answers.log");
+    format!("{} {}", sh_quote(agent("steps.sh")), sh_quote(&log))
+}
+
 /// How many messages to Alice contain `text`.
 fn count(api: &BotApi, text: &str) -> usize {
     api.sent_messages()
@@ -36,14 +53,8 @@ fn count(api: &BotApi, text: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_notification_arrives_exactly_once_after_an_outage() {
-    let api = BotApi::start().await;
-    let sandbox = TmuxSandbox::new();
+    let (api, sandbox, _setup, bot) = start(steps).await;
     let log = sandbox.path("answers.log");
-    let setup = BotSetup::new(
-        &sandbox,
-        format!("{} {}", sh_quote(agent("steps.sh")), sh_quote(&log)),
-    );
-    let (bot, _) = BotProcess::start_ready(&api, &sandbox, &setup).await;
     for name in ["webapp", "webapp-2", "webapp-3"] {
         ask(&api, ALICE, "/new webapp", |m| {
             m.visible.contains(&format!("{name} started"))
@@ -106,10 +117,7 @@ async fn every_notification_arrives_exactly_once_after_an_outage() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_command_fetched_just_before_a_crash_runs_once_after_the_restart() {
-    let api = BotApi::start().await;
-    let sandbox = TmuxSandbox::new();
-    let setup = BotSetup::new(&sandbox, "sh");
-    let (bot, _) = BotProcess::start_ready(&api, &sandbox, &setup).await;
+    let (api, sandbox, setup, bot) = start(|_| "sh".to_owned()).await;
     api.send_text(ALICE, "/new webapp");
     let update = api.last_update_id();
     api.wait_for_delivery(update, WAIT).await;
@@ -126,10 +134,7 @@ async fn a_command_fetched_just_before_a_crash_runs_once_after_the_restart() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_group_sees_nothing_of_the_sessions() {
-    let api = BotApi::start().await;
-    let sandbox = TmuxSandbox::new();
-    let setup = BotSetup::new(&sandbox, "sh");
-    let (_bot, _) = BotProcess::start_ready(&api, &sandbox, &setup).await;
+    let (api, sandbox, _setup, _bot) = start(|_| "sh".to_owned()).await;
     ask(&api, ALICE, "/new webapp", |m| {
         m.visible.contains("started")
     })
@@ -182,14 +187,12 @@ async fn a_group_sees_nothing_of_the_sessions() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_long_task_reaches_an_agent_in_raw_mode_byte_for_byte() {
-    let api = BotApi::start().await;
-    let sandbox = TmuxSandbox::new();
+    let (api, sandbox, _setup, _bot) = start(|sandbox| {
+        let out = sandbox.path("task.bin");
+        format!("python3 {} {}", sh_quote(agent("raw.py")), sh_quote(&out))
+    })
+    .await;
     let out = sandbox.path("task.bin");
-    let setup = BotSetup::new(
-        &sandbox,
-        format!("python3 {} {}", sh_quote(agent("raw.py")), sh_quote(&out)),
-    );
-    let (_bot, _) = BotProcess::start_ready(&api, &sandbox, &setup).await;
     let task: String = (0..10_000)
         .map(|i| match i % 7 {
             0 => 'é',
@@ -216,14 +219,8 @@ async fn a_long_task_reaches_an_agent_in_raw_mode_byte_for_byte() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_ends_the_bot_promptly_while_telegram_is_down_and_keeps_the_outbox() {
-    let api = BotApi::start().await;
-    let sandbox = TmuxSandbox::new();
+    let (api, sandbox, setup, bot) = start(steps).await;
     let log = sandbox.path("answers.log");
-    let setup = BotSetup::new(
-        &sandbox,
-        format!("{} {}", sh_quote(agent("steps.sh")), sh_quote(&log)),
-    );
-    let (bot, _) = BotProcess::start_ready(&api, &sandbox, &setup).await;
     ask(&api, ALICE, "/new webapp", |m| {
         m.visible.contains("started")
     })

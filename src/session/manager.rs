@@ -1120,6 +1120,16 @@ mod tests {
         f.tmux.inputs("webapp")
     }
 
+    /// A tap on the first option of `d` finds it not open and sends no key.
+    fn assert_sends_nothing(f: &Fixture<FakeTmux>, r: &SessionRecord, d: &Decision) {
+        let outcome = f
+            .manager
+            .answer(r.id, d.serial, d.fingerprint(), 0, "Alice")
+            .unwrap();
+        assert_eq!(outcome, AnswerOutcome::NotOpen);
+        assert_eq!(keys_sent(f), []);
+    }
+
     #[test]
     fn a_tap_answers_the_open_decision_once() {
         let mut f = fixture();
@@ -1162,12 +1172,7 @@ mod tests {
         let (r, d) = asking(&mut f);
         let changed = PROMPT.replace("+ hello", "+ rm -rf ~ # changed body");
         f.tmux.set_screen("webapp", changed);
-        let outcome = f
-            .manager
-            .answer(r.id, d.serial, d.fingerprint(), 0, "Alice")
-            .unwrap();
-        assert_eq!(outcome, AnswerOutcome::NotOpen);
-        assert_eq!(keys_sent(&f), []);
+        assert_sends_nothing(&f, &r, &d);
     }
 
     #[test]
@@ -1182,12 +1187,7 @@ mod tests {
         let second = f.manager.get(r.id).unwrap().pending().unwrap().clone();
         assert_eq!(second.serial, first.serial + 1);
         assert_eq!(second.fingerprint(), first.fingerprint(), "reads the same");
-        let outcome = f
-            .manager
-            .answer(r.id, first.serial, first.fingerprint(), 0, "Alice")
-            .unwrap();
-        assert_eq!(outcome, AnswerOutcome::NotOpen);
-        assert_eq!(keys_sent(&f), []);
+        assert_sends_nothing(&f, &r, &first);
     }
 
     #[test]
@@ -1201,12 +1201,7 @@ mod tests {
         ));
         f.manager.resume(r.id).unwrap();
         f.tmux.set_screen("webapp", PROMPT);
-        let outcome = f
-            .manager
-            .answer(r.id, d.serial, d.fingerprint(), 0, "Alice")
-            .unwrap();
-        assert_eq!(outcome, AnswerOutcome::NotOpen);
-        assert_eq!(keys_sent(&f), []);
+        assert_sends_nothing(&f, &r, &d);
     }
 
     #[test]
@@ -1219,12 +1214,7 @@ mod tests {
             .unwrap();
         assert_eq!(outcome, AnswerOutcome::NotOpen, "no such option");
         f.tmux.set_screen("webapp", "✔ Done.\n\n$ ");
-        let outcome = f
-            .manager
-            .answer(r.id, d.serial, d.fingerprint(), 0, "Alice")
-            .unwrap();
-        assert_eq!(outcome, AnswerOutcome::NotOpen);
-        assert_eq!(keys_sent(&f), []);
+        assert_sends_nothing(&f, &r, &d);
     }
 
     #[test]
