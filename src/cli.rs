@@ -17,14 +17,13 @@ use tgmux::tmux::CliTmux;
 pub fn ls(all: bool) -> Result<ExitCode, String> {
     let dir = Config::data_dir_from_env().map_err(|e| e.to_string())?;
     let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
-    let store = Store::open(&dir).map_err(|e| e.to_string())?;
-    let records = store.load().map_err(|e| e.to_string())?;
+    let records = Store::peek(&dir).map_err(|e| e.to_string())?;
     let shown: Vec<_> = records
         .iter()
         .filter(|r| all || r.state != SessionState::Removed)
         .collect();
     if shown.is_empty() {
-        println!("no sessions in {}", store.path().display());
+        say(&format!("no sessions in {}", dir.display()));
         return Ok(ExitCode::SUCCESS);
     }
     let now = Utc::now();
@@ -50,10 +49,7 @@ pub fn ls(all: bool) -> Result<ExitCode, String> {
             ]
         })
         .collect();
-    print!(
-        "{}",
-        table(["NAME", "STATE", "AGE", "FOLDER", "AGENT"], &rows)
-    );
+    say(table(["NAME", "STATE", "AGE", "FOLDER", "AGENT"], &rows).trim_end());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -80,84 +76,108 @@ fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
     out
 }
 
-/// One line per check, with the fix when it fails; exit 1 if any failed.
+/// Prints a line to stdout; a closed stdout (`tgmux doctor | head -1`)
+/// ends the output quietly instead of panicking.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
+/// One line per check, with the fix when it fails; every check runs, even
+/// after a failure. Exit 1 if any failed.
 pub fn doctor() -> Result<ExitCode, String> {
     let mut failed = false;
     let mut report = |ok: bool, line: String| {
         failed |= !ok;
-        println!("{} {line}", if ok { "ok  " } else { "FAIL" });
+        say(&format!("{} {line}", if ok { "ok  " } else { "FAIL" }));
     };
+    let note = |line: String| say(&format!("note {line}"));
     // `tmux -V` asks no server, so any socket will do.
     match CliTmux::new(DEFAULT_SOCKET).version() {
         Ok(version) => report(true, format!("{version} is installed")),
         Err(e) => report(false, e.to_string()),
     }
-    let config = match Config::from_env() {
-        Ok(config) => config,
-        Err(e) => {
-            report(false, e.to_string());
-            return Ok(ExitCode::FAILURE);
-        }
-    };
-    report(true, "configuration parses".to_owned());
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    let bot = Bot::new(config.token.expose()).set_api_url(config.api_url.clone());
-    let me = runtime.block_on(check_token(&bot, &config));
-    match &me {
-        Ok(me) => report(
-            true,
-            format!(
-                "token accepted by Telegram: @{}",
-                me.username.as_deref().unwrap_or_default()
-            ),
-        ),
-        Err(e) => report(false, e.clone()),
+    let env = |key: &str| std::env::var(key).ok();
+    let problems = tgmux::config::problems(env);
+    for problem in &problems {
+        report(false, problem.to_string());
     }
-    match (config.chat, &me) {
-        (None, _) => report(
-            true,
-            "no sessions group (TGMUX_CHAT unset): sessions are shown in private chats".to_owned(),
-        ),
-        (Some(chat), Ok(me)) => {
-            for (ok, line) in runtime.block_on(check_chat(&bot, ChatId(chat), me.id)) {
-                report(ok, line);
+    let config = Config::from_env().ok();
+    if problems.is_empty() {
+        report(true, "configuration parses".to_owned());
+    }
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    match &config {
+        Some(config) => {
+            let bot = Bot::new(config.token.expose()).set_api_url(config.api_url.clone());
+            let me = runtime.block_on(check_token(&bot, config));
+            match &me {
+                Ok(me) => report(
+                    true,
+                    format!(
+                        "token accepted by Telegram: @{}",
+                        me.username.as_deref().unwrap_or_default()
+                    ),
+                ),
+                Err(e) => report(false, e.clone()),
+            }
+            match (config.chat, &me) {
+                (None, _) => report(
+                    true,
+                    "no sessions group (TGMUX_CHAT unset): sessions are shown in private chats"
+                        .to_owned(),
+                ),
+                (Some(chat), Ok(me)) => {
+                    for (ok, line) in runtime.block_on(check_chat(&bot, ChatId(chat), me.id)) {
+                        report(ok, line);
+                    }
+                }
+                (Some(_), Err(_)) => report(
+                    false,
+                    "the sessions group (TGMUX_CHAT) cannot be checked without a valid token"
+                        .to_owned(),
+                ),
+            }
+            match Auth::load(&config.allowed_users, &config.data_dir).map(|a| a.users().len()) {
+                Ok(0) => note(
+                    "no allowed users yet: `tgmux run` prints a one-time pairing code to send as /pair CODE, or set TGMUX_ALLOWED_USERS to your Telegram user id (ask @userinfobot)".to_owned(),
+                ),
+                Ok(n) => report(true, format!("{n} allowed user(s)")),
+                Err(e) => report(false, e.to_string()),
+            }
+            for root in &config.roots {
+                match root.is_dir() {
+                    true => report(true, format!("sessions may run under {}", root.display())),
+                    false => report(
+                        false,
+                        format!(
+                            "root {} is not a folder: create it or fix TGMUX_ROOTS (folders separated by `:`)",
+                            root.display()
+                        ),
+                    ),
+                }
             }
         }
-        (Some(_), Err(_)) => report(
+        None => report(
             false,
-            "the sessions group (TGMUX_CHAT) cannot be checked without a valid token".to_owned(),
+            "Telegram, the allowed users and the roots are checked once the settings above are fixed".to_owned(),
         ),
     }
-    let allowed = Auth::load(&config.allowed_users, &config.data_dir).map(|a| a.users().len());
-    let allowed = match allowed {
-        Ok(n) => n,
-        Err(e) => {
-            report(false, e.to_string());
-            0
-        }
-    };
-    report(
-        allowed > 0,
-        if allowed > 0 {
-            format!("{allowed} allowed user(s)")
-        } else {
-            "no allowed users: set TGMUX_ALLOWED_USERS to your Telegram user id (ask @userinfobot), or pair with the code `tgmux run` prints".to_owned()
-        },
-    );
-    match check_writable(&config.data_dir) {
-        Ok(()) => report(
-            true,
-            format!("data folder {} is writable", config.data_dir.display()),
-        ),
-        Err(e) => report(
-            false,
-            format!(
-                "data folder {}: {e}; set TGMUX_DATA_DIR to a writable folder",
-                config.data_dir.display()
+    match Config::data_dir_from_env() {
+        Ok(dir) => match check_writable(&dir) {
+            Ok(()) => report(true, format!("data folder {} is writable", dir.display())),
+            Err(e) => report(
+                false,
+                format!(
+                    "data folder {}: {e}; set TGMUX_DATA_DIR to a writable folder",
+                    dir.display()
+                ),
             ),
-        ),
+        },
+        Err(e) => report(false, e.to_string()),
     }
-    let program = program_name(&config.agent);
+    let agent = env("TGMUX_AGENT").unwrap_or_else(|| tgmux::config::DEFAULT_AGENT.to_owned());
+    let program = program_name(&agent);
     match find_on_path(program) {
         Some(path) => report(
             true,
@@ -185,8 +205,14 @@ async fn check_token(bot: &Bot, config: &Config) -> Result<teloxide::types::User
         Ok(Err(teloxide::RequestError::Api(e))) => Err(format!(
             "Telegram refused TELEGRAM_BOT_TOKEN ({e}); get a valid one from @BotFather"
         )),
-        Ok(Err(e)) => Err(format!("could not reach {}: {e}", config.api_url)),
-        Err(_) => Err(format!("no answer from {} within 15s", config.api_url)),
+        Ok(Err(e)) => Err(format!(
+            "could not reach {}: {e}; check the network, a proxy (HTTPS_PROXY), or TGMUX_API_URL",
+            config.api_url
+        )),
+        Err(_) => Err(format!(
+            "no answer from {} within 15s; check the network, a proxy (HTTPS_PROXY), or TGMUX_API_URL",
+            config.api_url
+        )),
     }
 }
 

@@ -138,6 +138,31 @@ impl Config {
     }
 }
 
+/// Every missing or malformed setting, not only the first, so `tgmux doctor`
+/// can name them all at once.
+pub fn problems(get: impl Fn(&str) -> Option<String>) -> Vec<ConfigError> {
+    let get = |key: &str| {
+        get(key)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let home = get("HOME").map(PathBuf::from);
+    [
+        parse_token(get("TELEGRAM_BOT_TOKEN")).err(),
+        parse_users(get("TGMUX_ALLOWED_USERS").as_deref()).err(),
+        parse_api_url(get("TGMUX_API_URL").as_deref()).err(),
+        parse_data_dir(get("TGMUX_DATA_DIR"), get("XDG_STATE_HOME"), home.as_ref()).err(),
+        parse_socket(get("TGMUX_TMUX_SOCKET")).err(),
+        parse_roots(get("TGMUX_ROOTS").as_deref(), home.as_ref()).err(),
+        parse_chat(get("TGMUX_CHAT").as_deref()).err(),
+        parse_transcribe(&get).err(),
+        parse_max_file_mb(get("TGMUX_MAX_FILE_MB").as_deref()).err(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 fn parse_token(value: Option<String>) -> Result<Token, ConfigError> {
     const KEY: &str = "TELEGRAM_BOT_TOKEN";
     let token = value.ok_or(ConfigError::Missing {

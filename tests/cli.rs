@@ -97,7 +97,7 @@ fn ls_prints_the_store_as_a_table() {
 }
 
 #[test]
-fn ls_names_a_corrupt_store_and_keeps_it() {
+fn ls_names_a_corrupt_store_and_only_reads() {
     let data = tempfile::tempdir().unwrap();
     std::fs::write(data.path().join("sessions.json"), "{ not json").unwrap();
     let out = tgmux(
@@ -106,17 +106,42 @@ fn ls_names_a_corrupt_store_and_keeps_it() {
     );
     assert!(!out.status.success());
     let message = text(&out);
-    assert!(message.contains("sessions.json.corrupt-"), "{message}");
-    let moved = std::fs::read_dir(data.path())
+    assert!(
+        message.contains("could not be parsed")
+            && message.contains("`tgmux run` will move it aside"),
+        "{message}"
+    );
+    let files: Vec<String> = std::fs::read_dir(data.path())
         .unwrap()
-        .filter_map(|e| e.ok())
-        .find(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with("sessions.json.corrupt-")
-        })
-        .expect("the bad file is kept aside");
-    assert_eq!(std::fs::read_to_string(moved.path()).unwrap(), "{ not json");
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files, ["sessions.json"], "nothing moved, nothing made");
+    assert_eq!(
+        std::fs::read_to_string(data.path().join("sessions.json")).unwrap(),
+        "{ not json"
+    );
+}
+
+#[test]
+fn doctor_and_ls_end_quietly_when_stdout_closes() {
+    let data = tempfile::tempdir().unwrap();
+    let script = format!(
+        "TGMUX_DATA_DIR={} {} doctor | head -c 1 >/dev/null; echo \"${{PIPESTATUS[0]}}\"",
+        data.path().display(),
+        env!("CARGO_BIN_EXE_tgmux")
+    );
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let status = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(
+        status == "0" || status == "1",
+        "an exit, not a panic (101): {status}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -160,10 +185,53 @@ async fn doctor_checks_the_setup() {
     let out = with(&[("TGMUX_AGENT", "no-such-agent-xyz")]).await.unwrap();
     let report = text(&out);
     assert!(!out.status.success());
-    assert!(report.contains("FAIL no allowed users"), "{report}");
+    assert!(
+        report.contains("note no allowed users yet: `tgmux run` prints a one-time pairing code"),
+        "pairing is a normal set-up: {report}"
+    );
+    assert!(!report.contains("FAIL no allowed users"), "{report}");
     assert!(
         report.contains("FAIL agent `no-such-agent-xyz` is not on PATH"),
         "{report}"
+    );
+
+    // Every check runs, even after failures, and each bad value is named.
+    let out = with(&[
+        ("TGMUX_ALLOWED_USERS", "12;13"),
+        ("TGMUX_MAX_FILE_MB", "lots"),
+    ])
+    .await
+    .unwrap();
+    let report = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        report.contains("FAIL TGMUX_ALLOWED_USERS is invalid: `12;13` is not a numeric user id"),
+        "{report}"
+    );
+    assert!(
+        report.contains("FAIL TGMUX_MAX_FILE_MB is invalid"),
+        "{report}"
+    );
+    assert!(
+        report.contains("is writable") && report.contains("agent `sh` found"),
+        "{report}"
+    );
+
+    // Telegram out of reach: the report says where to look.
+    let out = with(&[
+        ("TGMUX_ALLOWED_USERS", "42"),
+        ("TGMUX_API_URL", "http://127.0.0.1:9"),
+    ])
+    .await
+    .unwrap();
+    let report = text(&out);
+    assert!(
+        report.contains("check the network, a proxy (HTTPS_PROXY), or TGMUX_API_URL"),
+        "{report}"
+    );
+    assert!(
+        report.contains("ok   sessions may run under"),
+        "the roots: {report}"
     );
 
     let out = with(&[("TGMUX_ALLOWED_USERS", "42"), ("PATH", "/nonexistent")])

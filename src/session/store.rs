@@ -45,6 +45,14 @@ pub enum StoreError {
         move_error: std::io::Error,
     },
     #[error(
+        "{path} could not be parsed ({source}); `tgmux run` will move it aside to {}.corrupt-<time> and start with an empty store (live tmux sessions are adopted)",
+        .path.display()
+    )]
+    Unreadable {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error(
         "{path} was written by a newer tgmux (schema {found}, this build reads {SCHEMA_VERSION}); upgrade tgmux"
     )]
     TooNew { path: PathBuf, found: u32 },
@@ -138,6 +146,24 @@ impl Store {
         let _lock = store.lock()?;
         durable::remove_stale_temps(&store.path).map_err(io_at(dir))?;
         Ok(store)
+    }
+
+    /// The records in `dir`, only read: no lock taken, no file created or
+    /// moved (`tgmux ls`). A file that cannot be parsed is named, and left.
+    pub fn peek(dir: &Path) -> Result<Vec<SessionRecord>, StoreError> {
+        let path = dir.join(DATA_FILE);
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_at(&path)(e)),
+        };
+        let version = serde_json::from_slice::<VersionOnly>(&bytes).map(|v| v.version);
+        if let Ok(found) = version
+            && found > SCHEMA_VERSION
+        {
+            return Err(StoreError::TooNew { path, found });
+        }
+        parse(&bytes).map_err(|source| StoreError::Unreadable { path, source })
     }
 
     /// The data file, `sessions.json`.
