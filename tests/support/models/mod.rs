@@ -3,3 +3,4 @@
 
 pub mod anthropic;
 pub mod gemini;
+pub mod openai;
