@@ -10,5 +10,6 @@
 mod support;
 
 mod claude;
+mod codex;
 mod gemini;
 mod harness;
