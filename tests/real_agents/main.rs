@@ -9,6 +9,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod aider;
 mod claude;
 mod codex;
 mod gemini;
