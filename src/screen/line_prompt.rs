@@ -14,9 +14,18 @@ pub(super) struct LinePrompt<'a> {
     pub(super) default: Option<usize>,
 }
 
-/// A decision from a one-line prompt on the anchor line.
+/// A decision from a one-line prompt on the anchor line, or on the line
+/// above and the anchor line when the prompt wrapped at the pane's edge.
 pub(super) fn line_prompt(lines: &[Line], anchor: usize) -> Option<Prompt> {
-    let prompt = parse_line_prompt(lines[anchor].body)?;
+    let wrapped;
+    let (prompt, anchor) = match parse_line_prompt(lines[anchor].body) {
+        Some(prompt) => (prompt, anchor),
+        None => {
+            let above = anchor.checked_sub(1)?;
+            wrapped = unwrap(&lines[above], &lines[anchor]);
+            (parse_line_prompt(&wrapped)?, above)
+        }
+    };
     let (question, at) = if prompt.question.is_empty() {
         let above = lines[..anchor].iter().rposition(|line| !line.is_blank())?;
         if is_rule(lines[above].body) {
@@ -38,6 +47,12 @@ pub(super) fn line_prompt(lines: &[Line], anchor: usize) -> Option<Prompt> {
         options,
         prompt.default,
     ))
+}
+
+/// A line the terminal wrapped, joined again: `below`'s leading blanks are
+/// text that fell onto the next row.
+fn unwrap(above: &Line, below: &Line) -> String {
+    format!("{}{}{}", above.body, " ".repeat(below.indent), below.body)
 }
 
 /// The few lines printed just above a one-line prompt (one blank line allowed).

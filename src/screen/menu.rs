@@ -17,6 +17,9 @@ const MAX_WRAP: usize = 3;
 /// Lines above a menu searched for its question.
 const QUESTION_SPAN: usize = 12;
 
+/// Most lines of the block above a question taken as its context.
+const HEADING_SPAN: usize = 3;
+
 /// Lines above a question searched for the top edge of its dialog.
 const DIALOG_SPAN: usize = 24;
 
@@ -401,15 +404,35 @@ fn sentence_start(lines: &[Line], at: usize) -> usize {
 }
 
 /// What a menu is about: the dialog's lines above the question (title,
-/// command, file), or failing that the lines between question and menu.
+/// command, file), or failing that the lines between question and menu, or
+/// the short block just above the question (a title and a folder).
 fn menu_context(lines: &[Line], question: &Question, menu_top: usize) -> Option<String> {
     let above = dialog_top(lines, question.start)
         .and_then(|top| context_of(&lines[top + 1..question.start]));
-    above.or_else(|| {
-        let below = &lines[question.end + 1..menu_top];
-        let rest_of_paragraph = below.iter().take_while(|line| !line.is_blank()).count();
-        context_of(&below[rest_of_paragraph..])
-    })
+    above
+        .or_else(|| {
+            let below = &lines[question.end + 1..menu_top];
+            let rest_of_paragraph = below.iter().take_while(|line| !line.is_blank()).count();
+            context_of(&below[rest_of_paragraph..])
+        })
+        .or_else(|| context_of(block_above(lines, question.start)))
+}
+
+/// The lines of the block ending just above line `at` (past one blank line),
+/// up to [`HEADING_SPAN`] of them; none if it is transcript or a rule.
+fn block_above<'l, 'a>(lines: &'l [Line<'a>], at: usize) -> &'l [Line<'a>] {
+    let mut end = at;
+    if end > 0 && lines[end - 1].is_blank() {
+        end -= 1;
+    }
+    let start = end.saturating_sub(HEADING_SPAN);
+    let block = &lines[start..end];
+    let height = block.iter().rev().take_while(|line| !line.is_blank()).count();
+    let block = &block[block.len() - height..];
+    let own = block
+        .iter()
+        .all(|line| !(is_bullet(line.body) || is_rule(line.body) || is_edge(line.body)));
+    if own { block } else { &[] }
 }
 
 /// The dialog's top edge above line `from`, past any box drawn whole inside

@@ -190,13 +190,14 @@ pub(super) fn is_edge(body: &str) -> bool {
 }
 
 /// A key-hint or status line (`Esc to cancel · Tab to amend`, `ctrl+g to
-/// edit in Vim · ~/plan.md`).
+/// edit in Vim · ~/plan.md`, `enter continue · esc back`).
 pub(super) fn is_hint(body: &str) -> bool {
     HINTS.iter().any(|hint| contains_ignore_case(body, hint))
         || body.split(" · ").any(|part| {
             part.split_once(" to ")
                 .is_some_and(|(keys, _)| is_key_chord(keys))
         })
+        || is_key_list(body)
 }
 
 /// `Esc`, `Enter`, `ctrl+g`, `shift+tab`: a key or chord named by its keys.
@@ -205,6 +206,15 @@ fn is_key_chord(text: &str) -> bool {
     text.split('+')
         .all(|key| is_key_word(key) || key.chars().count() == 1)
         && text.split('+').any(is_key_word)
+}
+
+/// Two or more `key action` parts joined by ` · `, each naming a key first.
+fn is_key_list(body: &str) -> bool {
+    let names_a_key = |part: &str| {
+        part.split_once(' ')
+            .is_some_and(|(keys, action)| !action.trim().is_empty() && is_key_chord(keys))
+    };
+    body.contains(" · ") && body.split(" · ").all(names_a_key)
 }
 
 /// A transcript entry: an agent's bullet or the user's echoed input.
