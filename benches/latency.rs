@@ -311,7 +311,7 @@ async fn sample(api: &BotApi, folder: &Path, name: &str, round: usize) -> (f64, 
     let key_line = wait_for_line(&events, &format!("key {round} ")).await;
     let mut words = key_line.split_whitespace().skip(2);
     let key = words.next().unwrap_or_default();
-    assert_eq!(key, "1", "{name} got the wrong key: {key_line}");
+    assert_eq!(key, "enter", "{name} got the wrong key: {key_line}");
     let keyed_us = parse_epoch_us(words.next().unwrap_or_default());
     let answer = api.wait_for_callback_answer(&query, WAIT).await;
     assert!(

@@ -86,7 +86,7 @@ fn claude_bash_prompt_is_a_numbered_decision() {
     assert_eq!(found.default, Some(0));
     assert_eq!(
         keys(&found),
-        [[Char('1')], [Char('2')], [Char('3')], [Char('4')]]
+        [[Enter], [Char('2')], [Char('3')], [Char('4')]]
     );
     assert_eq!(asks_reply(&found), [false; 4]);
     assert_eq!(
@@ -134,9 +134,19 @@ fn gemini_captures(prompt: &str) -> Vec<(&'static str, String)> {
     out
 }
 
-/// The keys of a numbered menu of options `1..=n`: each selects on its digit.
-fn digits(n: char) -> Vec<Vec<Key>> {
-    ('1'..=n).map(|d| vec![Char(d)]).collect()
+/// The keys of a numbered menu of options `1..=n` with the cursor on option
+/// `cursor + 1`: Enter takes that one, the others select on their digit.
+fn numbered(n: char, cursor: usize) -> Vec<Vec<Key>> {
+    ('1'..=n)
+        .enumerate()
+        .map(|(i, d)| {
+            if i == cursor {
+                vec![Enter]
+            } else {
+                vec![Char(d)]
+            }
+        })
+        .collect()
 }
 
 #[test]
@@ -153,7 +163,7 @@ fn gemini_trust_dialog() {
             ]
         );
         assert_eq!(found.default, Some(0));
-        assert_eq!(keys(&found), digits('3'));
+        assert_eq!(keys(&found), numbered('3', 0));
         let context = match size {
             "80x24" => {
                 "Trusting a folder allows Gemini CLI to load its local configurations,\n\
@@ -184,7 +194,7 @@ fn gemini_auth_menu_with_notes_below_it() {
             ["Sign in with Google", "Use Gemini API Key", "Vertex AI"]
         );
         assert_eq!(found.default, Some(1));
-        assert_eq!(keys(&found), digits('3'));
+        assert_eq!(keys(&found), numbered('3', 1));
         assert_eq!(found.context.as_deref(), Some("? Get started"));
     }
 }
@@ -203,7 +213,7 @@ fn gemini_shell_confirmation_names_the_command() {
             ]
         );
         assert_eq!(found.default, Some(0));
-        assert_eq!(keys(&found), digits('3'));
+        assert_eq!(keys(&found), numbered('3', 0));
         assert_eq!(asks_reply(&found), [false, false, true]);
         assert_eq!(
             found.context.as_deref(),
@@ -240,7 +250,7 @@ fn gemini_file_confirmations_name_the_file_and_show_the_diff() {
                 ]
             );
             assert_eq!(found.default, Some(0));
-            assert_eq!(keys(&found), digits('4'));
+            assert_eq!(keys(&found), numbered('4', 0));
             assert_eq!(asks_reply(&found), [false, false, false, true]);
             assert_eq!(found.context.as_deref(), Some(context), "{prompt} {size}");
         }
@@ -286,7 +296,7 @@ fn claude_bash_prompt_reads_the_command_without_the_tip() {
         ]
     );
     assert_eq!(found.default, Some(0));
-    assert_eq!(keys(&found), digits('4'));
+    assert_eq!(keys(&found), numbered('4', 0));
     assert_eq!(asks_reply(&found), [false; 4]);
 }
 
@@ -310,7 +320,7 @@ fn claude_write_prompt_shows_the_new_file() {
     );
     assert_eq!(labels(&found), CLAUDE_EDIT_LABELS);
     assert_eq!(found.default, Some(0));
-    assert_eq!(keys(&found), digits('3'));
+    assert_eq!(keys(&found), numbered('3', 0));
 }
 
 #[test]
@@ -326,7 +336,7 @@ fn claude_edit_prompt_shows_the_diff() {
     );
     assert_eq!(labels(&found), CLAUDE_EDIT_LABELS);
     assert_eq!(found.default, Some(0));
-    assert_eq!(keys(&found), digits('3'));
+    assert_eq!(keys(&found), numbered('3', 0));
 }
 
 #[test]
@@ -376,7 +386,7 @@ fn claude_question_reads_every_option_across_the_separator() {
         ]
     );
     assert_eq!(found.default, Some(0));
-    assert_eq!(keys(&found), digits('5'));
+    assert_eq!(keys(&found), numbered('5', 0));
     assert_eq!(asks_reply(&found), [false, false, false, true, false]);
 }
 
@@ -397,7 +407,7 @@ fn claude_plan_approval_leaves_the_key_hints_out() {
         ]
     );
     assert_eq!(found.default, Some(0));
-    assert_eq!(keys(&found), digits('3'));
+    assert_eq!(keys(&found), numbered('3', 0));
     assert_eq!(asks_reply(&found), [false, false, true]);
 }
 
@@ -479,7 +489,7 @@ fn codex_menu_with_chevron_cursor() {
         ]
     );
     assert_eq!(found.default, Some(0));
-    assert_eq!(keys(&found), [[Char('1')], [Char('2')], [Char('3')]]);
+    assert_eq!(keys(&found), [[Enter], [Char('2')], [Char('3')]]);
     assert_eq!(asks_reply(&found), [false, false, true]);
     assert_eq!(
         found.context.as_deref(),
@@ -620,7 +630,7 @@ fn gemini_boxed_menu_with_filled_radio_cursor() {
         ]
     );
     assert_eq!(found.default, Some(0));
-    assert_eq!(keys(&found), [[Char('1')], [Char('2')], [Char('3')]]);
+    assert_eq!(keys(&found), [[Enter], [Char('2')], [Char('3')]]);
     assert_eq!(asks_reply(&found), [false, false, true]);
     assert_eq!(
         found.context.as_deref(),
@@ -754,7 +764,7 @@ fn wrapped_label_is_joined_and_feedback_option_asks_for_a_reply() {
         ]
     );
     assert_eq!(asks_reply(&found), [false, false, true]);
-    assert_eq!(keys(&found), [[Char('1')], [Char('2')], [Char('3')]]);
+    assert_eq!(keys(&found), [[Enter], [Char('2')], [Char('3')]]);
     assert_eq!(
         found.context.as_deref(),
         Some(
@@ -880,7 +890,10 @@ fn cursor_on_the_second_option_is_the_default_and_keeps_the_fingerprint() {
     let before = decision(&original);
     let after = decision(&moved);
     assert_eq!(after.default, Some(1));
-    assert_eq!(keys(&after), keys(&before));
+    assert_eq!(
+        keys(&after),
+        [[Char('1')], [Enter], [Char('3')], [Char('4')]]
+    );
     assert_eq!(after.fingerprint(), before.fingerprint());
 
     let other = original.replace(

@@ -324,8 +324,13 @@ pub(super) fn menu_prompt(lines: &[Line], end: PromptEnd) -> Option<Prompt> {
     Some(prompt)
 }
 
-/// The digit of a numbered option, else arrows from the cursor then Enter.
+/// Enter for the option under the cursor (every menu takes it, while some
+/// ignore that option's digit: Codex's trust prompt), the digit of another
+/// numbered option, else arrows from the cursor then Enter.
 pub(super) fn menu_keys(number: Option<u32>, cursor: usize, target: usize) -> Vec<Key> {
+    if target == cursor {
+        return vec![Key::Enter];
+    }
     if let Some(digit) = number.and_then(|n| char::from_digit(n, 10)) {
         return vec![Key::Char(digit)];
     }
@@ -427,7 +432,11 @@ fn block_above<'l, 'a>(lines: &'l [Line<'a>], at: usize) -> &'l [Line<'a>] {
     }
     let start = end.saturating_sub(HEADING_SPAN);
     let block = &lines[start..end];
-    let height = block.iter().rev().take_while(|line| !line.is_blank()).count();
+    let height = block
+        .iter()
+        .rev()
+        .take_while(|line| !line.is_blank())
+        .count();
     let block = &block[block.len() - height..];
     let own = block
         .iter()

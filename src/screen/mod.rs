@@ -18,9 +18,10 @@
 //! - one-line prompts: `Proceed? [Y/n]`, `(y/N)`, `[yes/no]`, and aider's
 //!   `(Y)es/(N)o/(D)on't ask again [Yes]:`.
 //!
-//! Keys: the digit of a numbered option (agents select on it), Up/Down from
-//! the cursor then Enter for an un-numbered one, the letter then Enter for a
-//! one-line prompt: those read a whole line, and an Enter too many lands in
+//! Keys: Enter for the option under the cursor (every menu takes it; some
+//! ignore that option's digit), the digit of another numbered option (agents
+//! select on it), Up/Down from the cursor then Enter for an un-numbered one,
+//! the letter then Enter for a one-line prompt: those read a whole line, and an Enter too many lands in
 //! an input box, where it does nothing.
 
 mod activity;

@@ -1145,7 +1145,7 @@ mod tests {
             (tapped.by.as_str(), tapped.option.as_str()),
             ("Alice", "Yes")
         );
-        assert_eq!(keys_sent(&f), [FakeInput::Keys(vec![Key::Char('1')])]);
+        assert_eq!(keys_sent(&f), [FakeInput::Keys(vec![Key::Enter])]);
         assert!(matches!(
             f.events().as_slice(),
             [Event::DecisionTapped { .. }]

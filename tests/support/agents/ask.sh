@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A fake agent that draws a Claude Code style numbered permission prompt and
 # records every answer it gets in the log file $1, one line each:
-#   chose <prompt> <digit>   a digit answered prompt a or b
+#   chose <prompt> <digit>   a digit (or Enter, for 1) answered prompt a or b
 #   reply <text>             the explanation typed after option 3
 #   line <text>              a line typed at the idle prompt afterwards
 # Pressing `r` redraws a different prompt (b): "the prompt changed".
@@ -36,6 +36,10 @@ while IFS= read -rsn1 key; do
         continue
         ;;
     [1-9]) printf 'chose %s %s\n' "$prompt" "$key" >>"$log" ;;
+    '') # Enter takes the option under the cursor, 1.
+        key=1
+        printf 'chose %s %s\n' "$prompt" "$key" >>"$log"
+        ;;
     *) continue ;;
     esac
     printf '\033[2J\033[H'

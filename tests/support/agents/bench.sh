@@ -4,9 +4,9 @@
 # writes a line to it. Then it draws a Claude Code style numbered permission
 # prompt in one write and appends `shown N T` to ./events; it reads one key
 # and appends `key N K T`, and goes back to idle. N counts the prompts, K is
-# the key, T is bash's $EPOCHREALTIME (wall clock in microseconds, read
-# without starting a process) taken just after the prompt is written and just
-# after the key is read.
+# the key (`enter` for Enter), T is bash's $EPOCHREALTIME (wall clock in
+# microseconds, read without starting a process) taken just after the prompt
+# is written and just after the key is read.
 n=0
 idle=$'\033[2J\033[H✔ Ready.\n\n$ '
 printf '%s' "$idle"
@@ -26,6 +26,7 @@ while IFS= read -r _ <go; do
     printf 'shown %s %s\n' "$n" "$shown" >>events
     IFS= read -rsn1 key
     got=$EPOCHREALTIME
+    [ -n "$key" ] || key=enter
     printf 'key %s %s %s\n' "$n" "$key" "$got" >>events
     printf '%s' "$idle"
 done
