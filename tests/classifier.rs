@@ -452,6 +452,142 @@ fn claude_theme_menu_has_no_question_to_read() {
     }
 }
 
+// ---- Codex 0.171.0 and Aider 0.86.2, captured by tests/real_agents ------------
+
+/// The decision on fixture `name` (`codex-command`), the same at 80x24 and
+/// 120x40, plain and in colour: a resize never turns it into a new question.
+fn decision_at_every_size(name: &str) -> Prompt {
+    let found = decision(&fixture(&format!("{name}.80x24.txt")));
+    for file in [
+        format!("{name}.80x24.ansi.txt"),
+        format!("{name}.120x40.txt"),
+        format!("{name}.120x40.ansi.txt"),
+    ] {
+        assert_eq!(decision(&fixture(&file)), found, "{file}");
+    }
+    found
+}
+
+/// The labels, keys and default of Codex's three-option approval menus.
+fn assert_codex_approval(found: &Prompt, second: &str) {
+    assert_eq!(
+        labels(found),
+        [
+            "Yes, proceed",
+            second,
+            "No, and tell Codex what to do differently"
+        ]
+    );
+    assert_eq!(found.default, Some(0));
+    assert_eq!(keys(found), [[Enter], [Char('2')], [Char('3')]]);
+    assert_eq!(asks_reply(found), [false, false, true]);
+}
+
+#[test]
+fn codex_command_approval() {
+    let found = decision_at_every_size("codex-command");
+    assert_eq!(
+        found.question,
+        "Would you like to run the following command?"
+    );
+    assert_eq!(
+        found.context.as_deref(),
+        Some("Environment: local\nReason: Write the approval marker file\n$ echo hi > marker.txt")
+    );
+    assert_codex_approval(
+        &found,
+        "Yes, and don't ask again for commands that start with `echo hi > marker.txt`",
+    );
+}
+
+#[test]
+fn codex_patch_approval() {
+    let found = decision_at_every_size("codex-patch");
+    assert_eq!(
+        found.question,
+        "Would you like to make the following edits?"
+    );
+    assert_eq!(
+        found.context.as_deref(),
+        Some("Description: Apply proposed file edits\nDestination: /home/dev/code/webapp/app.py")
+    );
+    assert_codex_approval(&found, "Yes, and don't ask again for these files");
+}
+
+#[test]
+fn codex_folder_trust() {
+    let found = decision_at_every_size("codex-trust");
+    assert_eq!(found.question, "Trust this folder?");
+    assert_eq!(
+        found.context.as_deref(),
+        Some("Folder access\n/home/dev/code/webapp")
+    );
+    assert_eq!(
+        labels(&found),
+        ["Trust and continue", "Back to Agent Command Center"]
+    );
+    assert_eq!(found.default, Some(0));
+    assert_eq!(keys(&found), [[Enter], [Char('2')]]);
+}
+
+/// An Aider question's text and context, answered with a letter and Enter.
+fn assert_aider(name: &str, question: &str, context: Option<&str>, never: bool) {
+    let found = decision_at_every_size(name);
+    assert_eq!(found.question, question);
+    assert_eq!(found.context.as_deref(), context);
+    assert_eq!(found.default, Some(0));
+    let mut expected = vec![
+        ("Yes", vec![Char('y'), Enter]),
+        ("No", vec![Char('n'), Enter]),
+    ];
+    if never {
+        expected.push(("Don't ask again", vec![Char('d'), Enter]));
+    }
+    let (want_labels, want_keys): (Vec<&str>, Vec<Vec<Key>>) = expected.into_iter().unzip();
+    assert_eq!(labels(&found), want_labels);
+    assert_eq!(keys(&found), want_keys);
+}
+
+#[test]
+fn aider_questions() {
+    assert_aider(
+        "aider-git-repo",
+        "No git repo found, create one to track aider's changes (recommended)?",
+        None,
+        false,
+    );
+    assert_aider(
+        "aider-gitignore",
+        "Add .aider* to .gitignore (recommended)?",
+        Some("You can skip this check with --no-gitignore"),
+        false,
+    );
+    assert_aider(
+        "aider-create-file",
+        "Create new file?",
+        Some("notes.txt"),
+        false,
+    );
+    assert_aider(
+        "aider-add-file",
+        "Add file to the chat?",
+        Some("app.py"),
+        true,
+    );
+    assert_aider(
+        "aider-shell",
+        "Run shell command?",
+        Some("echo hi > marker.txt && echo marker written"),
+        true,
+    );
+    assert_aider(
+        "aider-add-output",
+        "Add command output to the chat?",
+        Some("Running echo hi > marker.txt && echo marker written\nmarker written"),
+        true,
+    );
+}
+
 // ---- Other agents' prompts ----------------------------------------------------
 
 #[test]

@@ -137,6 +137,7 @@ fn question_ends_at_a_word_ending_question_mark() {
 #[test]
 fn menu_keys_use_digits_or_arrows() {
     assert_eq!(menu_keys(Some(2), 0, 1), [Key::Char('2')]);
+    assert_eq!(menu_keys(Some(1), 0, 0), [Key::Enter]);
     assert_eq!(menu_keys(None, 0, 1), [Key::Down, Key::Enter]);
     assert_eq!(menu_keys(None, 2, 0), [Key::Up, Key::Up, Key::Enter]);
     assert_eq!(menu_keys(None, 1, 1), [Key::Enter]);
