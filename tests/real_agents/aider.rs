@@ -32,6 +32,8 @@ const APP: &str = "app.py";
 const APP_TEXT: &str = "def main():\n    print(\"hello\")\n";
 /// The tmux target of a session the test starts itself.
 const PANE: &str = "=agent:";
+/// The tmux target of the session tgmux starts.
+const BOT_PANE: &str = "=webapp:";
 
 /// A reply proposing [`COMMAND`].
 fn shell_reply() -> Reply {
@@ -272,6 +274,9 @@ impl Aider {
             None => "/new webapp".to_owned(),
         };
         ask(&api, ALICE, &new, |m| m.text.contains("started")).await;
+        wait_for_screen(&self.sandbox, BOT_PANE, "a question", |s| {
+            s.contains("(Y)es/(N)o")
+        });
         let decision = next_decision(&api, 0).await;
         (api, bot, decision)
     }
@@ -414,8 +419,11 @@ async fn phone_runs_a_command_and_shares_its_output() {
     aider.make_repository(false);
     let (api, _bot, d) = aider.bot(Some("write the marker")).await;
     assert_decision(&d, &RUN, COMMAND, &YES_NO_NEVER_LABELS);
-    tap(&api, ALICE, d.message_id, "Yes").await;
-
+    let answer = tap(&api, ALICE, d.message_id, "Yes").await;
+    assert_eq!(answer.text.as_deref(), Some("Sent: Yes"));
+    wait_for_screen(&aider.sandbox, BOT_PANE, "the output question", |s| {
+        ADD_OUTPUT.is_open(s)
+    });
     let d = next_decision(&api, d.message_id).await;
     assert!(d.visible.contains(ADD_OUTPUT.text), "{}", d.visible);
     assert_eq!(labels(&d), YES_NO_NEVER_LABELS);
@@ -439,7 +447,7 @@ async fn phone_declines_a_command() {
     aider.make_repository(false);
     let (api, _bot, d) = aider.bot(Some("write the marker")).await;
     tap(&api, ALICE, d.message_id, "No").await;
-    wait_for_screen(&aider.sandbox, "=webapp:", "Aider's input prompt", is_idle);
+    wait_for_screen(&aider.sandbox, BOT_PANE, "Aider's input prompt", is_idle);
     assert!(!aider.path("marker.txt").exists());
     assert_eq!(aider.model.turns().len(), 1);
 }

@@ -41,6 +41,8 @@ const APP_BEFORE: &str = "def main():\n    print(\"hello\")\n";
 const APP_AFTER: &str = "def main():\n    print(\"goodbye\")\n";
 /// The tmux target of a session the test starts itself.
 const PANE: &str = "=agent:";
+/// The tmux target of the session tgmux starts.
+const BOT_PANE: &str = "=webapp:";
 
 /// The stand-in's script for a task that runs [`COMMAND`].
 fn command_script() -> Vec<Reply> {
@@ -218,6 +220,7 @@ env_key = "TGMUX_TEST_OPENAI_KEY"
             m.text.contains("started")
         })
         .await;
+        wait_for_screen(&self.sandbox, BOT_PANE, "a menu", |s| s.contains("› 1. "));
         let decision = api
             .wait_for_message(harness::SCREEN_WAIT, |m| {
                 m.chat_id == ALICE && m.text.contains("is waiting for you")
@@ -412,7 +415,7 @@ async fn phone_declines_a_command_and_says_why() {
     let prompt = api
         .wait_for_message(WAIT, |m| m.text.contains("reply to this message"))
         .await;
-    wait_for_screen(&codex.sandbox, "=webapp:", "the cancelled command", |s| {
+    wait_for_screen(&codex.sandbox, BOT_PANE, "the cancelled command", |s| {
         s.contains("You canceled the request to run")
     });
     let why = "write it with printf instead";

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::support::tmux::TmuxSandbox;
-use crate::support::wait_until;
 
 /// The folder `.ci/real-agents` installs the CLIs into.
 pub fn agents_dir() -> PathBuf {
@@ -80,8 +79,9 @@ pub fn capture(sandbox: &TmuxSandbox, target: &str, colour: bool) -> String {
 }
 
 /// Waits until `target`'s screen satisfies `ready` and has stopped changing;
-/// returns it. Blocks the thread, so async tests call it on a multi-thread
-/// runtime (it moves the runtime's other work off this thread).
+/// returns it, or panics showing the last screen. Blocks the thread, so
+/// async tests call it on a multi-thread runtime (it moves the runtime's
+/// other work off this thread).
 pub fn wait_for_screen(
     sandbox: &TmuxSandbox,
     target: &str,
@@ -89,17 +89,24 @@ pub fn wait_for_screen(
     ready: impl Fn(&str) -> bool,
 ) -> String {
     tokio::task::block_in_place(|| {
+        let deadline = Instant::now() + SCREEN_WAIT;
         let mut last = String::new();
         let mut since = Instant::now();
-        wait_until(SCREEN_WAIT, what, || {
+        loop {
             let screen = capture(sandbox, target, false);
             if screen != last {
                 last = screen;
                 since = Instant::now();
             }
-            ready(&last) && since.elapsed() >= SETTLE
-        });
-        last
+            if ready(&last) && since.elapsed() >= SETTLE {
+                return last;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out after {SCREEN_WAIT:?} waiting for {what}; the screen:\n{last}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     })
 }
 
