@@ -245,7 +245,7 @@ impl Aider {
                 self.model.turns().len() >= n
             })
         });
-        self.model.turns().swap_remove(n - 1)
+        self.model.turns().remove(n - 1)
     }
 
     fn path(&self, file: &str) -> PathBuf {
@@ -472,6 +472,7 @@ async fn phone_adds_a_file_to_the_chat() {
     assert_decision(&d, &ADD_FILE, APP, &YES_NO_NEVER_LABELS);
     tap(&api, ALICE, d.message_id, "Yes").await;
     let shown = aider.wait_for_turns(2);
+    assert_eq!(shown.authorization.as_deref(), Some("Bearer sk-test"));
     let told = shown.last_user_text().unwrap_or_default();
     assert!(
         told.starts_with("I added these files to the chat: app.py"),

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use crate::harness::{self, capture_fixtures, start_agent, wait_for_screen};
 use crate::support::bot::{ALICE, BotProcess, BotSetup, WAIT, ask, tap};
 use crate::support::botapi::{BotApi, SentMessage};
-use crate::support::models::openai::{OpenAi, Received, Reply, TITLE};
+use crate::support::models::openai::{OpenAi, Reply, TITLE};
 use crate::support::tmux::TmuxSandbox;
 use crate::support::{read_lines, sh_quote, wait_for_lines, wait_until};
 
@@ -98,6 +98,9 @@ impl Codex {
         self.sandbox.path("notify.jsonl")
     }
 
+    /// config.toml: the stand-in as the model provider, a `notify` program
+    /// appending its argument to [`Self::notify_log`], update checks,
+    /// analytics and feedback off.
     fn config(&self) -> String {
         let notify = json!([
             "sh",
@@ -509,7 +512,8 @@ async fn resume_last_continues_the_conversation() {
     wait_for_screen(&codex.sandbox, PANE, "the closing message", |s| {
         s.contains(DONE)
     });
-    let first: Received = codex.model.turns()[0].clone();
+    let first = codex.model.turns()[0].clone();
+    assert_eq!(first.authorization.as_deref(), Some("Bearer sk-test"));
     let thread = first.body["prompt_cache_key"]
         .as_str()
         .unwrap_or_default()

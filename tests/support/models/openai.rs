@@ -26,7 +26,7 @@ use tokio::{sync::oneshot, task::JoinHandle};
 pub const TITLE: &str = "Stand-in task";
 
 /// What the stand-in says once the script is used up.
-pub const SCRIPT_DONE: &str = "The stand-in's script has no more turns.";
+const SCRIPT_DONE: &str = "The stand-in's script has no more turns.";
 
 /// One model turn of the script.
 #[derive(Clone, Debug)]
@@ -53,7 +53,7 @@ impl Reply {
 
 /// Which API a request came in on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Api {
+enum Api {
     Responses,
     ChatCompletions,
 }
@@ -61,7 +61,6 @@ pub enum Api {
 /// One request the agent made.
 #[derive(Clone, Debug)]
 pub struct Received {
-    pub api: Api,
     /// The `Authorization` header, as sent.
     pub authorization: Option<String>,
     pub body: Value,
@@ -223,7 +222,6 @@ fn handle(shared: &Shared, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Respo
     let streamed = body["stream"] == true;
     let model = body["model"].clone();
     state.received.push(Received {
-        api,
         authorization,
         body,
         scripted: !wants_title,
