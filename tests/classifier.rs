@@ -577,13 +577,13 @@ fn aider_questions() {
     assert_aider(
         "aider-shell",
         "Run shell command?",
-        Some("echo hi > marker.txt && echo marker written"),
+        Some("echo hi > marker.txt && echo marker written && sleep 0.5"),
         true,
     );
     assert_aider(
         "aider-add-output",
         "Add command output to the chat?",
-        Some("Running echo hi > marker.txt && echo marker written\nmarker written"),
+        Some("Running echo hi > marker.txt && echo marker written && sleep 0.5\nmarker written"),
         true,
     );
 }

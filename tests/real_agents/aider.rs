@@ -22,8 +22,10 @@ use crate::support::models::openai::{OpenAi, Received, Reply};
 use crate::support::tmux::TmuxSandbox;
 use crate::support::{read_lines, wait_until};
 
-/// The shell command the stand-in proposes, and what it prints.
-const COMMAND: &str = "echo hi > marker.txt && echo marker written";
+/// The shell command the stand-in proposes, and what it prints. It lingers
+/// after printing: Aider runs commands under pexpect's `interact`, which now
+/// and then loses the output of a command that exits at once.
+const COMMAND: &str = "echo hi > marker.txt && echo marker written && sleep 0.5";
 /// The file the stand-in creates, and its lines.
 const NOTES: &str = "notes.txt";
 const NOTES_LINES: [&str; 2] = ["first line", "second line"];
