@@ -6,13 +6,20 @@ use serde_json::Value;
 
 use super::{AgentEvent, bounded, str_field};
 
+/// How the prompt of Codex's own thread-title turn begins. That turn runs
+/// beside the user's first one, in a thread of its own, and notifies too.
+const TITLE_PROMPT: &str = "Generate a concise, single-line task title";
+
 /// The events in one notify payload: the thread id as `SessionStarted`
 /// (Codex reports it with every turn, and nowhere earlier), then `TurnEnded`.
+/// The title turn's payload gives nothing: its thread is not the session's.
 pub(super) fn parse(payload: &[u8]) -> Vec<AgentEvent> {
     let Ok(notification) = serde_json::from_slice::<Value>(payload) else {
         return Vec::new();
     };
-    if str_field(&notification, "type") != Some("agent-turn-complete") {
+    if str_field(&notification, "type") != Some("agent-turn-complete")
+        || is_title_turn(&notification)
+    {
         return Vec::new();
     }
     let thread = str_field(&notification, "thread-id").map(|id| AgentEvent::SessionStarted {
@@ -25,6 +32,13 @@ pub(super) fn parse(payload: &[u8]) -> Vec<AgentEvent> {
         .into_iter()
         .chain([AgentEvent::TurnEnded { answer }])
         .collect()
+}
+
+/// Whether the payload is of Codex's thread-title turn.
+fn is_title_turn(notification: &Value) -> bool {
+    notification["input-messages"][0]
+        .as_str()
+        .is_some_and(|text| text.starts_with(TITLE_PROMPT))
 }
 
 #[cfg(test)]
@@ -54,6 +68,13 @@ mod tests {
             parse(payload.as_bytes()),
             [AgentEvent::TurnEnded { answer: None }]
         );
+    }
+
+    #[test]
+    fn the_title_turn_gives_nothing() {
+        // As Codex 0.171.0 sent it, beside the first turn of the user's thread.
+        let payload = r#"{"type":"agent-turn-complete","thread-id":"01a21824-3fab-7a33-bbe2-3a73e921115d","turn-id":"01a21824-4009-7933-b919-8906e81424af","cwd":"/home/dev/webapp","client":"codex-tui","input-messages":["Generate a concise, single-line task title of at most 36 characters and under five words where possible. Start with an imperative verb.\n\nUser prompt:\nwrite the marker"],"last-assistant-message":"{\"title\": \"Write the marker\"}"}"#;
+        assert_eq!(parse(payload.as_bytes()), []);
     }
 
     #[test]
