@@ -19,7 +19,7 @@ use crate::support::bot::{ALICE, BotProcess, BotSetup, WAIT, ask, tap};
 use crate::support::botapi::{BotApi, SentMessage};
 use crate::support::models::openai::{OpenAi, Reply, TITLE};
 use crate::support::tmux::TmuxSandbox;
-use crate::support::{read_lines, sh_quote, wait_for_lines, wait_until};
+use crate::support::{read_lines, sh_quote, wait_until};
 
 /// The first task every test gives Codex.
 const TASK: &str = "write the marker";
@@ -253,7 +253,7 @@ const TELL_CODEX: &str = "No, and tell Codex what to do differently";
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "real agent CLI: run .ci/real-agents"]
-async fn command_approval_screens_and_yes() {
+async fn command_approval_screens_yes_and_notify() {
     let codex = Codex::new(command_script()).await;
     codex.start(&sh_quote(TASK));
     let screens = capture_fixtures(
@@ -274,6 +274,41 @@ async fn command_approval_screens_and_yes() {
     wait_for_screen(&codex.sandbox, PANE, "the closing message", |s| {
         s.contains(DONE)
     });
+
+    // notify: one JSON argument per finished turn. Codex's thread-title turn,
+    // when it has run, notifies too, from a thread of its own.
+    let mut lines = Vec::new();
+    let is_task = |line: &str| line.contains(&json!([TASK]).to_string());
+    tokio::task::block_in_place(|| {
+        wait_until(WAIT, "notify for the task's turn", || {
+            lines = read_lines(&codex.notify_log());
+            lines.iter().any(|line| is_task(line))
+        })
+    });
+    let (task, titles): (Vec<&String>, Vec<&String>) = lines.iter().partition(|l| is_task(l));
+    let turn: Value = serde_json::from_str(task[0]).expect("notify JSON");
+    assert_eq!(task.len(), 1, "{lines:?}");
+    assert_eq!(turn["type"], "agent-turn-complete");
+    assert_eq!(turn["last-assistant-message"], DONE);
+    assert_eq!(turn["client"], "codex-tui");
+    let cwd = std::fs::canonicalize(codex.project()).expect("project path");
+    assert_eq!(turn["cwd"], cwd.to_string_lossy().as_ref());
+    assert_eq!(
+        turn["thread-id"],
+        codex.model.turns()[0].body["prompt_cache_key"]
+    );
+    for line in titles {
+        let title: Value = serde_json::from_str(line).expect("notify JSON");
+        assert_eq!(title["type"], "agent-turn-complete");
+        assert_ne!(title["thread-id"], turn["thread-id"]);
+        assert_eq!(
+            title["last-assistant-message"],
+            json!({ "title": TITLE }).to_string()
+        );
+    }
+    if harness::refreshing() {
+        write_notify_fixture(task[0], &cwd);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -342,7 +377,7 @@ async fn trust_screens_and_trust() {
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "real agent CLI: run .ci/real-agents"]
-async fn phone_approves_a_command_and_notify_reports_the_turn() {
+async fn phone_approves_a_command_and_hears_the_turn_end() {
     let codex = Codex::new(command_script()).await;
     let (api, _bot, d) = codex.bot().await;
     assert!(d.visible.contains(RUN_QUESTION), "{}", d.visible);
@@ -368,36 +403,23 @@ async fn phone_approves_a_command_and_notify_reports_the_turn() {
     assert!(output.contains("Process exited with code 0"), "{output}");
     assert_eq!(read_lines(&codex.marker()), ["hi"]);
 
-    // notify: one JSON argument per finished turn, Codex's title turn included,
-    // which has a thread of its own.
-    let lines = tokio::task::block_in_place(|| wait_for_lines(&codex.notify_log(), 2));
-    let parsed: Vec<Value> = lines
-        .iter()
-        .map(|line| serde_json::from_str(line).expect("notify JSON"))
+    // tgmux wires Codex's notify to itself: the phone hears the turn end
+    // with the answer, and nothing of Codex's thread-title turn.
+    let ended = api
+        .wait_for_message(WAIT, |m| m.visible.contains(DONE))
+        .await;
+    assert!(
+        ended.visible.starts_with("✅ 🟢 webapp finished its turn"),
+        "{}",
+        ended.visible
+    );
+    let turns: Vec<String> = api
+        .sent_messages()
+        .into_iter()
+        .filter(|m| m.visible.contains("finished its turn"))
+        .map(|m| m.visible)
         .collect();
-    let task = parsed
-        .iter()
-        .position(|n| n["input-messages"] == json!([TASK]))
-        .unwrap_or_else(|| panic!("no notify for the task: {lines:?}"));
-    let (turn, title) = (&parsed[task], &parsed[1 - task]);
-    assert_eq!(turn["type"], "agent-turn-complete");
-    assert_eq!(turn["last-assistant-message"], DONE);
-    assert_eq!(turn["client"], "codex-tui");
-    let cwd = std::fs::canonicalize(codex.project()).expect("project path");
-    assert_eq!(turn["cwd"], cwd.to_string_lossy().as_ref());
-    assert_eq!(
-        turn["thread-id"],
-        codex.model.turns()[0].body["prompt_cache_key"]
-    );
-    assert_eq!(title["type"], "agent-turn-complete");
-    assert_ne!(title["thread-id"], turn["thread-id"]);
-    assert_eq!(
-        title["last-assistant-message"],
-        json!({ "title": TITLE }).to_string()
-    );
-    if harness::refreshing() {
-        write_notify_fixture(&lines[task], &cwd);
-    }
+    assert_eq!(turns, [ended.visible], "one turn ended");
 }
 
 /// Saves a notify payload, as Codex wrote it, in tests/fixtures/events/,
