@@ -569,3 +569,34 @@ async fn resume_last_continues_the_conversation() {
         Some("are you still there?")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn phone_stops_and_resumes_the_conversation() {
+    let mut script = command_script();
+    script.push(Reply::text("Resumed and still here."));
+    let codex = Codex::new(script).await;
+    let (api, _bot, d) = codex.bot().await;
+    tap(&api, ALICE, d.message_id, "Yes, proceed").await;
+    api.wait_for_message(WAIT, |m| m.visible.contains(DONE))
+        .await;
+    let thread = codex.model.turns()[0].body["prompt_cache_key"].clone();
+
+    ask(&api, ALICE, "/stop webapp", |m| {
+        m.visible.contains("stopped")
+    })
+    .await;
+    let resumed = ask(&api, ALICE, "/resume webapp", |m| {
+        m.visible.contains("running again")
+    })
+    .await;
+    wait_for_screen(&codex.sandbox, BOT_PANE, "the old conversation", |s| {
+        s.contains(DONE) && s.contains("Ask Codex to do anything")
+    });
+    api.reply_text(ALICE, "are you still there?", resumed.message_id);
+    api.wait_for_message(WAIT, |m| m.visible.contains("Resumed and still here."))
+        .await;
+    let last = codex.model.turns().last().cloned().expect("a turn");
+    assert_eq!(last.body["prompt_cache_key"], thread, "another thread");
+    assert!(last.function_output("call_1").is_some(), "history lost");
+}
