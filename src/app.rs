@@ -52,6 +52,9 @@ const WITHHELD_ENV: &[&str] = &[
     "OLDPWD",
     "SHLVL",
     "_",
+    // A session is an interactive terminal whatever started tgmux: with CI
+    // set, Gemini CLI (and other tools) turn non-interactive and exit.
+    "CI",
 ];
 
 /// Why `tgmux run` could not start or stopped with an error.
