@@ -111,9 +111,15 @@ async fn main() {
         "latency: {sessions} sessions, {prompts} prompts, then {idle_secs} s idle (about {} s)",
         prompts as u64 * 1225 / 1000 + idle_secs + 5
     );
+    let mut rounds = vec![0usize; sessions];
+    // First, while the chat has seen nothing for a minute: a burst of
+    // prompts opening at once (later, the one-by-one prompts have used up
+    // the chat's 60 messages a minute), and /ls of every session.
+    let burst = measure_burst(&api, &folders, &mut rounds).await;
+    let (list_ms, list_messages) = measure_list(&api).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
     let mut prompt_ms = Vec::new();
     let mut tap_ms = Vec::new();
-    let mut rounds = vec![0usize; sessions];
     let mut next_at = Instant::now();
     for i in 0..prompts {
         let s = i % sessions;
@@ -125,9 +131,6 @@ async fn main() {
         tap_ms.push(tap);
         next_at = sent_at + SPACING + Duration::from_millis((i as u64 * 97) % 251);
     }
-
-    let burst = measure_burst(&api, &folders, &mut rounds).await;
-    let (list_ms, list_messages) = measure_list(&api).await;
 
     // Let the last answer settle, then watch the bot do nothing.
     tokio::time::sleep(Duration::from_secs(3)).await;
