@@ -222,40 +222,30 @@ mod tests {
 
     #[tokio::test]
     async fn errors_say_what_went_wrong() {
-        let url = serve_once(Some(http(
-            "401 Unauthorized",
-            r#"{"error":{"message":"Incorrect API key provided","type":"invalid_request_error"}}"#,
-        )))
-        .await;
-        let err = transcriber(url, Duration::from_secs(5))
-            .transcribe(b"x".to_vec(), "a.ogg")
-            .await
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "the transcription service answered 401 Unauthorized: Incorrect API key provided"
-        );
-
-        let url = serve_once(Some(http("500 Internal Server Error", "model crashed"))).await;
-        let err = transcriber(url, Duration::from_secs(5))
-            .transcribe(b"x".to_vec(), "a.ogg")
-            .await
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "the transcription service answered 500 Internal Server Error: model crashed"
-        );
-
-        let url = serve_once(Some(http("200 OK", "<html>not json</html>"))).await;
-        let err = transcriber(url, Duration::from_secs(5))
-            .transcribe(b"x".to_vec(), "a.ogg")
-            .await
-            .unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("the transcription service's answer is not the JSON expected ("),
-            "{err}"
-        );
+        let key =
+            r#"{"error":{"message":"Incorrect API key provided","type":"invalid_request_error"}}"#;
+        let cases = [
+            (
+                http("401 Unauthorized", key),
+                "the transcription service answered 401 Unauthorized: Incorrect API key provided",
+            ),
+            (
+                http("500 Internal Server Error", "model crashed"),
+                "the transcription service answered 500 Internal Server Error: model crashed",
+            ),
+            (
+                http("200 OK", "<html>not json</html>"),
+                "the transcription service's answer is not the JSON expected (",
+            ),
+        ];
+        for (answer, said) in cases {
+            let url = serve_once(Some(answer)).await;
+            let err = transcriber(url, Duration::from_secs(5))
+                .transcribe(b"x".to_vec(), "a.ogg")
+                .await
+                .unwrap_err();
+            assert!(err.to_string().starts_with(said), "{err}");
+        }
 
         let url = serve_once(None).await;
         let err = transcriber(url.clone(), Duration::from_millis(300))

@@ -119,19 +119,28 @@ fn claude_trust_is_an_unnumbered_decision() {
 
 // ---- Gemini CLI 0.61.0 (tests/real_agents/gemini.rs captures these) -------------
 
-/// Every capture of one Gemini CLI prompt, 80x24 and 120x40, plain and
-/// coloured, as (size, screen).
-fn gemini_captures(prompt: &str) -> Vec<(&'static str, String)> {
-    let mut out = Vec::new();
-    for size in ["80x24", "120x40"] {
-        for colours in ["", ".ansi"] {
-            out.push((
-                size,
-                fixture(&format!("gemini-{prompt}.{size}{colours}.txt")),
-            ));
-        }
+/// Every capture of one real agent's prompt (`claude-bash`): 80x24 and
+/// 120x40, plain and coloured, as (variant, screen).
+fn captures(name: &str) -> Vec<(&'static str, String)> {
+    ["80x24", "80x24.ansi", "120x40", "120x40.ansi"]
+        .into_iter()
+        .map(|variant| (variant, fixture(&format!("{name}.{variant}.txt"))))
+        .collect()
+}
+
+/// The one decision every capture of `name` reads as.
+fn decision_at_every_size(name: &str) -> Prompt {
+    let mut all = captures(name).into_iter();
+    let (_, first) = all.next().expect("four captures");
+    let found = decision(&first);
+    for (variant, screen) in all {
+        assert_eq!(decision(&screen), found, "{name}.{variant} reads otherwise");
     }
-    out
+    found
+}
+
+fn gemini_captures(prompt: &str) -> Vec<(&'static str, String)> {
+    captures(&format!("gemini-{prompt}"))
 }
 
 /// The keys of a numbered menu of options `1..=n` with the cursor on option
@@ -164,7 +173,7 @@ fn gemini_trust_dialog() {
         );
         assert_eq!(found.default, Some(0));
         assert_eq!(keys(&found), numbered('3', 0));
-        let context = match size {
+        let context = match size.split('.').next().unwrap_or(size) {
             "80x24" => {
                 "Trusting a folder allows Gemini CLI to load its local configurations,\n\
                  including custom commands, hooks, MCP servers, agent skills, and settings.\n\
@@ -262,19 +271,14 @@ fn gemini_file_confirmations_name_the_file_and_show_the_diff() {
 /// The screen of `claude-<name>` at both kept sizes, plain and in colour: the
 /// one decision all four read as.
 fn claude_decision(name: &str) -> Prompt {
-    let found = decision(&fixture(&format!("claude-{name}.80x24.txt")));
-    for variant in ["80x24.ansi", "120x40", "120x40.ansi"] {
-        let other = decision(&fixture(&format!("claude-{name}.{variant}.txt")));
-        assert_eq!(other, found, "claude-{name}.{variant}.txt reads otherwise");
-    }
-    found
+    decision_at_every_size(&format!("claude-{name}"))
 }
 
-/// The screen of `claude-<name>` at both kept sizes, plain and in colour.
+/// The screens of `claude-<name>`, every capture.
 fn claude_screens(name: &str) -> Vec<String> {
-    ["80x24", "80x24.ansi", "120x40", "120x40.ansi"]
-        .iter()
-        .map(|variant| fixture(&format!("claude-{name}.{variant}.txt")))
+    captures(&format!("claude-{name}"))
+        .into_iter()
+        .map(|(_, screen)| screen)
         .collect()
 }
 
@@ -453,20 +457,6 @@ fn claude_theme_menu_has_no_question_to_read() {
 }
 
 // ---- Codex 0.171.0 and Aider 0.86.2, captured by tests/real_agents ------------
-
-/// The decision on fixture `name` (`codex-command`), the same at 80x24 and
-/// 120x40, plain and in colour: a resize never turns it into a new question.
-fn decision_at_every_size(name: &str) -> Prompt {
-    let found = decision(&fixture(&format!("{name}.80x24.txt")));
-    for file in [
-        format!("{name}.80x24.ansi.txt"),
-        format!("{name}.120x40.txt"),
-        format!("{name}.120x40.ansi.txt"),
-    ] {
-        assert_eq!(decision(&fixture(&file)), found, "{file}");
-    }
-    found
-}
 
 /// The labels, keys and default of Codex's three-option approval menus.
 fn assert_codex_approval(found: &Prompt, second: &str) {

@@ -4,6 +4,7 @@
 pub mod bot;
 pub mod botapi;
 pub mod models;
+pub mod served;
 pub mod tmux;
 pub mod transcriber;
 

@@ -3,7 +3,6 @@
 //! the Bearer key and the model as OpenAI would, records every request, and
 //! answers as the test says: a text, a 500, or nothing at all.
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::extract::{DefaultBodyLimit, Multipart, State};
@@ -11,7 +10,8 @@ use axum::http::{HeaderMap, StatusCode, header::AUTHORIZATION};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, routing::post};
 use serde_json::json;
-use tokio::task::JoinHandle;
+
+use super::served::Served;
 
 /// The key the stand-in accepts.
 pub const KEY: &str = "sk-test-transcription-key";
@@ -51,18 +51,13 @@ struct Shared {
 
 /// A running stand-in on 127.0.0.1; stops on drop.
 pub struct Transcriber {
-    addr: SocketAddr,
+    served: Served,
     shared: Arc<Mutex<Shared>>,
-    task: JoinHandle<()>,
 }
 
 impl Transcriber {
     /// Starts on a free port, on the current tokio runtime, answering `answer`.
     pub async fn start(answer: Answer) -> Transcriber {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the transcription stand-in");
-        let addr = listener.local_addr().expect("local address");
         let shared = Arc::new(Mutex::new(Shared {
             answer,
             heard: Vec::new(),
@@ -71,17 +66,13 @@ impl Transcriber {
             .route("/v1/audio/transcriptions", post(transcribe))
             .layer(DefaultBodyLimit::max(25 * 1024 * 1024))
             .with_state(shared.clone());
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .await
-                .expect("transcription stand-in failed");
-        });
-        Transcriber { addr, shared, task }
+        let served = Served::start("transcription stand-in", app).await;
+        Transcriber { served, shared }
     }
 
     /// The API base to give the bot as `TGMUX_TRANSCRIBE_URL`.
     pub fn url(&self) -> String {
-        format!("http://{}/v1", self.addr)
+        format!("{}/v1", self.served.url())
     }
 
     /// The bot's settings for this stand-in: its URL, key and model, and
@@ -110,12 +101,6 @@ impl Transcriber {
 
     fn lock(&self) -> MutexGuard<'_, Shared> {
         self.shared.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-impl Drop for Transcriber {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 

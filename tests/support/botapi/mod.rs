@@ -28,15 +28,13 @@ mod observe;
 mod rules;
 
 use std::{
-    net::SocketAddr,
     sync::{Arc, Mutex, MutexGuard},
     time::{Duration, Instant},
 };
 
-use tokio::{
-    sync::{oneshot, watch},
-    task::JoinHandle,
-};
+use tokio::sync::watch;
+
+use super::served::Served;
 
 pub use faults::Fault;
 // Each test crate uses a few of these; `support` allows dead code for the same reason.
@@ -56,44 +54,28 @@ pub const BOT_USERNAME: &str = "tgmux_test_bot";
 /// A running loopback Bot API server; stops on [`BotApi::shutdown`] or drop.
 pub struct BotApi {
     shared: Arc<Shared>,
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    served: Option<Served>,
 }
 
 impl BotApi {
     /// Starts a server on 127.0.0.1 on a free port, on the current tokio runtime.
     pub async fn start() -> BotApi {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the loopback Bot API server");
-        let addr = listener.local_addr().expect("local address");
         let shared = Arc::new(Shared {
             state: Mutex::new(model::Model::default()),
             changed: watch::Sender::new(()),
             started: Instant::now(),
         });
-        let app = http::router(shared.clone());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("loopback Bot API server failed");
-        });
+        let served = Served::start("loopback Bot API server", http::router(shared.clone())).await;
         BotApi {
             shared,
-            addr,
-            stop: Some(stop),
-            task: Some(task),
+            served: Some(served),
         }
     }
 
     /// The base URL to give the bot: `Bot::new(TOKEN).set_api_url(api.url().parse()?)`.
     pub fn url(&self) -> String {
-        format!("http://{}/", self.addr)
+        let served = self.served.as_ref().expect("serving until dropped");
+        format!("{}/", served.url())
     }
 
     /// The bot token the server accepts (requests with another get 401).
@@ -109,22 +91,16 @@ impl BotApi {
 
     /// Stops the server: pending long polls return `[]`, connections close.
     pub async fn shutdown(mut self) {
-        self.stop_serving();
-        if let Some(task) = self.task.take() {
-            tokio::time::timeout(Duration::from_secs(10), task)
-                .await
-                .expect("loopback Bot API server did not stop within 10 s")
-                .expect("loopback Bot API server task panicked");
+        self.close();
+        if let Some(served) = self.served.take() {
+            served.shutdown(Duration::from_secs(10)).await;
         }
     }
 
-    /// Marks the server closed (ending long polls and holds) and starts the graceful shutdown.
-    fn stop_serving(&mut self) {
+    /// Marks the server closed, ending long polls and holds.
+    fn close(&mut self) {
         self.shared.lock().closed = true;
         self.shared.notify();
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
     }
 
     /// Makes the next `times` calls of `method` fail with `fault` (after earlier
@@ -160,7 +136,7 @@ impl BotApi {
 
 impl Drop for BotApi {
     fn drop(&mut self) {
-        self.stop_serving();
+        self.close();
     }
 }
 

@@ -10,7 +10,6 @@
 
 use std::{
     collections::VecDeque,
-    net::SocketAddr,
     sync::{Arc, Mutex, MutexGuard},
 };
 
@@ -22,7 +21,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde_json::{Value, json};
-use tokio::{sync::oneshot, task::JoinHandle};
+
+use super::super::served::Served;
 
 /// What a turn gets once the script has run out.
 pub const SCRIPT_DONE: &str = "The stand-in has no more replies.";
@@ -117,19 +117,13 @@ type Shared = Arc<Mutex<Model>>;
 /// A running stand-in on 127.0.0.1; stops when dropped.
 pub struct GeminiStandIn {
     shared: Shared,
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    served: Served,
 }
 
 impl GeminiStandIn {
     /// Starts a stand-in on a free port, on the current tokio runtime, that
     /// answers the agent's turns with `script` in order.
     pub async fn start(script: Vec<Reply>) -> GeminiStandIn {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the Gemini stand-in");
-        let addr = listener.local_addr().expect("local address");
         let shared: Shared = Arc::new(Mutex::new(Model {
             script: script.into(),
             turns: Vec::new(),
@@ -138,42 +132,18 @@ impl GeminiStandIn {
             .fallback(handle)
             .layer(DefaultBodyLimit::max(MAX_BODY))
             .with_state(shared.clone());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("Gemini stand-in failed");
-        });
-        GeminiStandIn {
-            shared,
-            addr,
-            stop: Some(stop),
-            task: Some(task),
-        }
+        let served = Served::start("Gemini stand-in", app).await;
+        GeminiStandIn { shared, served }
     }
 
     /// The base URL to give the CLI as `GOOGLE_GEMINI_BASE_URL`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.served.url()
     }
 
     /// Every streamed turn the CLI asked for so far.
     pub fn turns(&self) -> Vec<Turn> {
         lock(&self.shared).turns.clone()
-    }
-}
-
-impl Drop for GeminiStandIn {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
     }
 }
 

@@ -8,10 +8,7 @@
 //! answer (`text.format`); such a request is answered with [`TITLE`] and
 //! does not take a turn of the script.
 
-use std::{
-    net::SocketAddr,
-    sync::{Arc, Mutex, MutexGuard},
-};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::{
     Router,
@@ -20,7 +17,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde_json::{Value, json};
-use tokio::{sync::oneshot, task::JoinHandle};
+
+use super::super::served::Served;
 
 /// The thread title given to Codex's title requests.
 pub const TITLE: &str = "Stand-in task";
@@ -102,9 +100,7 @@ impl Received {
 /// The running stand-in; stops when dropped.
 pub struct OpenAi {
     shared: Arc<Shared>,
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    served: Served,
 }
 
 /// The script and the record, shared by the handlers and the test.
@@ -130,10 +126,6 @@ impl OpenAi {
     /// Starts a stand-in on 127.0.0.1 on a free port, on the current tokio
     /// runtime, answering model turns from `script` in order.
     pub async fn start(script: Vec<Reply>) -> OpenAi {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the loopback OpenAI stand-in");
-        let addr = listener.local_addr().expect("local address");
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 script,
@@ -145,26 +137,13 @@ impl OpenAi {
             let shared = handler_state.clone();
             async move { handle(&shared, &uri, &headers, &body) }
         });
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("loopback OpenAI stand-in failed");
-        });
-        OpenAi {
-            shared,
-            addr,
-            stop: Some(stop),
-            task: Some(task),
-        }
+        let served = Served::start("loopback OpenAI stand-in", app).await;
+        OpenAi { shared, served }
     }
 
     /// The API base URL to give the agent (ends in `/v1`).
     pub fn url(&self) -> String {
-        format!("http://{}/v1", self.addr)
+        format!("{}/v1", self.served.url())
     }
 
     /// Every request received so far, in order.
@@ -175,17 +154,6 @@ impl OpenAi {
     /// The requests that took a turn of the script, in order.
     pub fn turns(&self) -> Vec<Received> {
         self.received().into_iter().filter(|r| r.scripted).collect()
-    }
-}
-
-impl Drop for OpenAi {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
     }
 }
 
