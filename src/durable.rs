@@ -4,6 +4,7 @@
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -17,6 +18,14 @@ pub fn lock(path: &Path) -> io::Result<File> {
         .open(path)?;
     file.lock()?;
     Ok(file)
+}
+
+/// Creates `dir` and its missing parents, readable by the owner only.
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
 }
 
 /// Tells apart the temp files of concurrent writes within one process.

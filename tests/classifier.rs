@@ -1129,3 +1129,53 @@ fn odd_input_never_panics() {
     }
     assert_eq!(classify(""), Screen::Unknown);
 }
+
+// ---- what a prompt shows, for the agent's own word on its tool call ---------
+
+#[test]
+fn a_prompt_shows_the_command_or_file_its_agent_announced() {
+    let bash = claude_decision("bash");
+    assert!(bash.shows("echo hi > marker.txt"));
+    assert!(!bash.shows("echo bye > marker.txt"));
+    assert!(!bash.shows("rm -rf /"));
+    assert!(!bash.shows(""));
+
+    let write = claude_decision("write");
+    assert!(write.shows("/home/dev/webapp/hello.py"));
+    assert!(!write.shows("/home/dev/webapp/other.py"));
+
+    for (size, text) in gemini_captures("shell") {
+        assert!(decision(&text).shows("echo hi > marker.txt"), "{size}");
+    }
+}
+
+#[test]
+fn a_prompt_shows_a_command_the_screen_wrapped_or_cut() {
+    let long = "cargo test --workspace --all-features -- --test-threads=1 integration::slow";
+    let wrapped = screen(&[
+        "RULE",
+        " Bash command",
+        "",
+        "   cargo test --workspace --all-features -- --test-thr",
+        "   eads=1 integration::slow",
+        "",
+        " Do you want to proceed?",
+        " ❯ 1. Yes",
+        "   2. No",
+    ]);
+    assert!(decision(&wrapped).shows(long));
+    let cut = screen(&[
+        "RULE",
+        " Bash command",
+        "",
+        "   cargo test --workspace --all-fea…",
+        "",
+        " Do you want to proceed?",
+        " ❯ 1. Yes",
+        "   2. No",
+    ]);
+    assert!(decision(&cut).shows(long));
+    assert!(!decision(&cut).shows("cargo build --release"));
+    // A multi-line command is known by its first line.
+    assert!(decision(&wrapped).shows(&format!("{long}\necho done")));
+}

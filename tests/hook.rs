@@ -6,8 +6,9 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use tgmux::events::AgentEvent;
 use tgmux::events::spool::Spool;
+use tgmux::events::wake::Wake;
+use tgmux::events::{AgentEvent, ToolCall};
 
 /// Runs `tgmux hook <args>` in `cwd` with `stdin` fed and closed.
 fn hook(args: &[&str], env: &[(&str, &Path)], stdin: &[u8], cwd: &Path) -> Output {
@@ -67,6 +68,49 @@ fn claude_payload_on_stdin_reaches_the_spool_silently() {
             answer: Some("All done.".into())
         }]
     );
+}
+
+#[test]
+fn gemini_permission_names_the_call_and_wakes_the_watcher() {
+    let dir = tempfile::tempdir().unwrap();
+    let wake = Wake::bind(dir.path()).unwrap();
+    let payload = fixture_event("gemini-Notification.json");
+    let out = hook(
+        &["gemini"],
+        &[
+            ("TGMUX_SESSION_ID", Path::new("s1")),
+            ("TGMUX_EVENTS_DIR", dir.path()),
+        ],
+        &payload,
+        dir.path(),
+    );
+    assert!(out.status.success());
+    assert!(
+        wake.wait(Duration::ZERO),
+        "the hook's nudge was already queued when it exited"
+    );
+    assert_eq!(
+        events(dir.path(), "s1"),
+        [
+            AgentEvent::PermissionAsked {
+                message: "Tool Confirm Shell Command requires execution".into()
+            },
+            AgentEvent::ToolPending(ToolCall {
+                tool: "Shell".into(),
+                input: "echo hi > marker.txt".into()
+            })
+        ]
+    );
+}
+
+/// A payload an agent really sent, from tests/fixtures/events.
+fn fixture_event(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/events")
+            .join(name),
+    )
+    .unwrap()
 }
 
 #[test]

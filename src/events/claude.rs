@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{AgentEvent, bounded, str_field, tool, transcript};
+use super::{AgentEvent, ToolCall, bounded, str_field, tool, transcript};
 
 /// The events in one hook payload; unknown events and fields are ignored.
 pub(super) fn parse(payload: &[u8]) -> Vec<AgentEvent> {
@@ -22,9 +22,11 @@ pub(super) fn parse(payload: &[u8]) -> Vec<AgentEvent> {
                 agent_session_id: id.to_owned(),
             })
         }
-        Some("PreToolUse") => str_field(&hook, "tool_name").map(|tool| AgentEvent::ToolPending {
-            tool: tool.to_owned(),
-            input: tool::summary(hook.get("tool_input").unwrap_or(&Value::Null)),
+        Some("PreToolUse") => str_field(&hook, "tool_name").map(|tool| {
+            AgentEvent::ToolPending(ToolCall {
+                tool: tool.to_owned(),
+                input: tool::summary(hook.get("tool_input").unwrap_or(&Value::Null)),
+            })
         }),
         Some("PostToolUse") => str_field(&hook, "tool_name").map(|tool| AgentEvent::Progress {
             tool: tool.to_owned(),
@@ -85,10 +87,10 @@ mod tests {
         let pre = r#"{"session_id":"s","transcript_path":"/t.jsonl","cwd":"/srv/app","permission_mode":"default","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"rm -rf target && cargo build","description":"Clean build"},"tool_use_id":"toolu_01DU"}"#;
         assert_eq!(
             parsed(pre),
-            [AgentEvent::ToolPending {
+            [AgentEvent::ToolPending(ToolCall {
                 tool: "Bash".into(),
                 input: "rm -rf target && cargo build".into()
-            }]
+            })]
         );
         let post = r#"{"session_id":"s","hook_event_name":"PostToolUse","tool_name":"Write","tool_input":{"file_path":"/srv/app/x.txt","content":"hi"},"tool_response":{"filePath":"/srv/app/x.txt","success":true},"tool_use_id":"toolu_2"}"#;
         assert_eq!(

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{AgentEvent, bounded, str_field, tool};
+use super::{AgentEvent, ToolCall, bounded, str_field, tool};
 
 /// The events in one hook payload; unknown events and fields are ignored.
 pub(super) fn parse(payload: &[u8]) -> Vec<AgentEvent> {
@@ -18,18 +18,23 @@ pub(super) fn parse(payload: &[u8]) -> Vec<AgentEvent> {
                 agent_session_id: id.to_owned(),
             })
         }
-        Some("BeforeTool") => str_field(&hook, "tool_name").map(|tool| AgentEvent::ToolPending {
-            tool: tool.to_owned(),
-            input: input(),
+        Some("BeforeTool") => str_field(&hook, "tool_name").map(|tool| {
+            AgentEvent::ToolPending(ToolCall {
+                tool: tool.to_owned(),
+                input: input(),
+            })
         }),
         Some("AfterTool") => str_field(&hook, "tool_name").map(|tool| AgentEvent::Progress {
             tool: tool.to_owned(),
             detail: input(),
         }),
         Some("Notification") if str_field(&hook, "notification_type") == Some("ToolPermission") => {
-            str_field(&hook, "message").map(|message| AgentEvent::PermissionAsked {
+            // Gemini CLI runs BeforeTool only once a call is approved: the
+            // call behind its prompt comes with this notification.
+            let asked = str_field(&hook, "message").map(|message| AgentEvent::PermissionAsked {
                 message: bounded(message),
-            })
+            });
+            return asked.into_iter().chain(asked_call(&hook)).collect();
         }
         Some("AfterAgent") => Some(AgentEvent::TurnEnded {
             answer: str_field(&hook, "prompt_response")
@@ -39,6 +44,24 @@ pub(super) fn parse(payload: &[u8]) -> Vec<AgentEvent> {
         _ => None,
     };
     event.into_iter().collect()
+}
+
+/// The tool call a `ToolPermission` notification asks about, from its
+/// details: the shell command, or the file an edit writes.
+fn asked_call(hook: &Value) -> Option<AgentEvent> {
+    let details = hook.get("details")?;
+    let (tool, input) = match str_field(details, "type")? {
+        "exec" => ("Shell", str_field(details, "command")?),
+        "edit" => (
+            "Edit",
+            str_field(details, "filePath").or_else(|| str_field(details, "fileName"))?,
+        ),
+        _ => return None,
+    };
+    Some(AgentEvent::ToolPending(ToolCall {
+        tool: tool.to_owned(),
+        input: bounded(input),
+    }))
 }
 
 #[cfg(test)]
@@ -61,10 +84,10 @@ mod tests {
         let before = r#"{"session_id":"s","cwd":"/srv/app","hook_event_name":"BeforeTool","timestamp":"2026-05-01T10:00:01.000Z","tool_name":"run_shell_command","tool_input":{"command":"npm test","description":"Run tests"}}"#;
         assert_eq!(
             parsed(before),
-            [AgentEvent::ToolPending {
+            [AgentEvent::ToolPending(ToolCall {
                 tool: "run_shell_command".into(),
                 input: "npm test".into()
-            }]
+            })]
         );
         let after = r#"{"hook_event_name":"AfterTool","tool_name":"write_file","tool_input":{"file_path":"/srv/app/a.ts","content":"x"},"tool_response":{"llmContent":"ok","returnDisplay":"ok"}}"#;
         assert_eq!(
@@ -81,10 +104,26 @@ mod tests {
         let notification = r#"{"session_id":"s","hook_event_name":"Notification","notification_type":"ToolPermission","message":"Tool run_shell_command requires editing","details":{"type":"exec","command":"rm -rf dist","rootCommand":"rm"}}"#;
         assert_eq!(
             parsed(notification),
-            [AgentEvent::PermissionAsked {
-                message: "Tool run_shell_command requires editing".into()
-            }]
+            [
+                AgentEvent::PermissionAsked {
+                    message: "Tool run_shell_command requires editing".into()
+                },
+                AgentEvent::ToolPending(ToolCall {
+                    tool: "Shell".into(),
+                    input: "rm -rf dist".into()
+                })
+            ]
         );
+        let edit = r#"{"hook_event_name":"Notification","notification_type":"ToolPermission","message":"Tool Edit requires editing","details":{"type":"edit","title":"Edit","fileName":"a.ts","filePath":"/srv/app/a.ts","fileDiff":"@@"}}"#;
+        assert_eq!(
+            parsed(edit)[1],
+            AgentEvent::ToolPending(ToolCall {
+                tool: "Edit".into(),
+                input: "/srv/app/a.ts".into()
+            })
+        );
+        let mcp = r#"{"hook_event_name":"Notification","notification_type":"ToolPermission","message":"Tool x requires MCP","details":{"type":"mcp","serverName":"s"}}"#;
+        assert_eq!(parsed(mcp).len(), 1, "an MCP call names no command");
         let after = r#"{"session_id":"s","hook_event_name":"AfterAgent","prompt":"fix it","prompt_response":"Fixed the *login* bug.","stop_hook_active":false}"#;
         assert_eq!(
             parsed(after),

@@ -13,6 +13,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::spool::Spool;
+use super::wake;
 use super::{Agent, EventsError, Received};
 
 /// The session's tgmux id, set in the environment the session starts with.
@@ -62,13 +63,19 @@ fn receive(
     let session_id = session_id
         .into_string()
         .map_err(|id| EventsError::BadSessionId(id.to_string_lossy().into_owned()))?;
-    let spool = Spool::new(Path::new(&events_dir), &session_id)?;
+    let events_dir = Path::new(&events_dir);
+    let spool = Spool::new(events_dir, &session_id)?;
     let received: Vec<Received> = agent
         .parse(payload)
         .into_iter()
         .map(|event| Received { at, event })
         .collect();
-    spool.append(&received)
+    if received.is_empty() {
+        return Ok(());
+    }
+    spool.append(&received)?;
+    wake::nudge(events_dir);
+    Ok(())
 }
 
 /// Stdin up to `MAX_PAYLOAD` bytes, or what is there when it has not ended
@@ -94,7 +101,7 @@ fn read_stdin() -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::AgentEvent;
+    use crate::events::{AgentEvent, ToolCall};
 
     fn at() -> DateTime<Utc> {
         "2026-05-01T10:00:00Z".parse().unwrap()
@@ -122,10 +129,10 @@ mod tests {
             spool.read_after(0).unwrap().events,
             [Received {
                 at: at(),
-                event: AgentEvent::ToolPending {
+                event: AgentEvent::ToolPending(ToolCall {
                     tool: "Bash".into(),
                     input: "ls".into()
-                }
+                })
             }]
         );
     }

@@ -4,8 +4,6 @@
 //! The user's own settings files are only ever read (Gemini CLI's system
 //! defaults, to carry them over).
 
-use std::fs::DirBuilder;
-use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
@@ -87,11 +85,7 @@ pub fn wiring(
 /// Writes a settings file atomically, making its folder (owner only).
 fn write(file: &AgentFile) -> Result<(), EventsError> {
     if let Some(dir) = file.path.parent() {
-        DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(|e| EventsError::io(dir, e))?;
+        crate::durable::create_private_dir(dir).map_err(|e| EventsError::io(dir, e))?;
     }
     crate::durable::write_atomic(&file.path, file.contents.as_bytes())
         .map_err(|e| EventsError::io(&file.path, e))

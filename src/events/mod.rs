@@ -14,6 +14,7 @@ pub mod launch;
 pub mod spool;
 mod tool;
 mod transcript;
+pub mod wake;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -69,15 +70,22 @@ impl Agent {
 pub enum AgentEvent {
     /// The agent's own id for its conversation, to resume it later.
     SessionStarted { agent_session_id: String },
-    /// A tool is about to run (and may need approval): its name and what it
-    /// acts on (the shell command, the file path, ...).
-    ToolPending { tool: String, input: String },
+    /// A tool is about to run (and may need approval).
+    ToolPending(ToolCall),
     /// The agent asks the user for permission, in its own words.
     PermissionAsked { message: String },
     /// The turn ended; the final assistant text when the agent gave it.
     TurnEnded { answer: Option<String> },
     /// A tool has run: its name and what it acted on.
     Progress { tool: String, detail: String },
+}
+
+/// A tool call: the tool's name and what it acts on (the shell command,
+/// the file path, ...), as the agent itself names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolCall {
+    pub tool: String,
+    pub input: String,
 }
 
 /// An event with the time `tgmux hook` received it: one spool line.
@@ -126,10 +134,10 @@ mod tests {
     fn received_serializes_as_one_tagged_object() {
         let received = Received {
             at: "2026-05-01T10:00:00Z".parse().unwrap(),
-            event: AgentEvent::ToolPending {
+            event: AgentEvent::ToolPending(ToolCall {
                 tool: "Bash".into(),
                 input: "cargo test".into(),
-            },
+            }),
         };
         let line = serde_json::to_string(&received).unwrap();
         assert_eq!(

@@ -2,9 +2,9 @@
 //! [`Received`] per line, appended by `tgmux hook`, read by the watcher from
 //! the byte offset it keeps.
 
-use std::fs::{DirBuilder, File, OpenOptions};
+use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use super::{EventsError, Received};
@@ -69,11 +69,7 @@ impl Spool {
             lines.push(b'\n');
         }
         if let Some(dir) = self.path.parent() {
-            DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .map_err(|e| EventsError::io(dir, e))?;
+            crate::durable::create_private_dir(dir).map_err(|e| EventsError::io(dir, e))?;
         }
         OpenOptions::new()
             .append(true)
@@ -90,17 +86,22 @@ impl Spool {
     /// is read from the start; a missing file has no events yet.
     pub fn read_after(&self, offset: u64) -> Result<Batch, EventsError> {
         let io = |e| EventsError::io(&self.path, e);
-        let mut file = match File::open(&self.path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == ErrorKind::NotFound => {
-                return Ok(Batch {
-                    events: Vec::new(),
-                    next_offset: offset,
-                });
-            }
+        let nothing = Batch {
+            events: Vec::new(),
+            next_offset: offset,
+        };
+        // A stat first: the watcher asks every tick, and mostly nothing came.
+        let len = match std::fs::metadata(&self.path) {
+            Ok(meta) if meta.len() == offset => return Ok(nothing),
+            Ok(meta) => meta.len(),
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(nothing),
             Err(e) => return Err(io(e)),
         };
-        let len = file.metadata().map_err(io)?.len();
+        let mut file = match File::open(&self.path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(nothing),
+            Err(e) => return Err(io(e)),
+        };
         let start = if len < offset { 0 } else { offset };
         file.seek(SeekFrom::Start(start)).map_err(io)?;
         let mut bytes = Vec::new();

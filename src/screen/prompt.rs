@@ -72,6 +72,53 @@ impl Prompt {
         }
         Fingerprint(hash.0)
     }
+
+    /// Whether the prompt's question or context shows `what` (a command, a
+    /// path), however the screen wrapped or cut it: its first line whole,
+    /// or cut short before an ellipsis, or for a path its file name; compared
+    /// without spaces or box lines.
+    pub fn shows(&self, what: &str) -> bool {
+        let screen = bare(&format!(
+            "{}\n{}",
+            self.question,
+            self.context.as_deref().unwrap_or_default()
+        ));
+        let first = bare(what.lines().next().unwrap_or_default());
+        if first.is_empty() {
+            return false;
+        }
+        let file_name = what
+            .contains('/')
+            .then(|| bare(what.rsplit('/').next().unwrap_or_default()))
+            .filter(|name| !name.is_empty());
+        screen.contains(&first)
+            || file_name.is_some_and(|name| screen.contains(&name))
+            || ["…", "..."].iter().any(|ellipsis| {
+                screen
+                    .match_indices(ellipsis)
+                    .any(|(end, _)| ends_with_start_of(&screen[..end], &first))
+            })
+    }
+}
+
+/// Fewest characters of a command a screen must show before cutting it, for
+/// the cut text to say which command it is.
+const MIN_CUT: usize = 12;
+
+/// Whether `text` ends with at least [`MIN_CUT`] characters that begin `whole`.
+fn ends_with_start_of(text: &str, whole: &str) -> bool {
+    text.char_indices()
+        .map(|(i, _)| &text[i..])
+        .take_while(|tail| tail.chars().count() >= MIN_CUT)
+        .any(|tail| whole.starts_with(tail))
+}
+
+/// `text` without whitespace and box-drawing characters, so a line the
+/// screen wrapped or framed compares equal to the original.
+fn bare(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && !('\u{2500}'..='\u{257f}').contains(c))
+        .collect()
 }
 
 /// A stable hash of a prompt: the same text gives the same value in every

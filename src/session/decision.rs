@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::events::ToolCall;
 use crate::screen::{Fingerprint, Prompt};
 
 /// An open decision. `serial` counts decisions per session, so two prompts
@@ -13,6 +14,11 @@ use crate::screen::{Fingerprint, Prompt};
 pub struct Decision {
     pub serial: u32,
     pub prompt: Prompt,
+    /// The tool call behind the prompt in the agent's own words, when the
+    /// agent announced one the screen shows: it names the call exactly (the
+    /// screen may wrap or cut it); the prompt alone says how to answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<ToolCall>,
     pub opened_at: DateTime<Utc>,
     /// Set once a tap sent its keys; the prompt may stay on the screen a
     /// moment longer, and a second tap must not answer it again.

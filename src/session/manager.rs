@@ -16,7 +16,7 @@ use super::{
     slug_for_folder, unique_name,
 };
 use crate::config::expand_home;
-use crate::events;
+use crate::events::{self, ToolCall};
 use crate::screen::{Fingerprint, Prompt, Screen, classify};
 use crate::tmux::{Key, NewSession, PaneInfo, Tmux, TmuxError};
 
@@ -418,7 +418,7 @@ impl Manager {
                 return Err(AddressError::Gone.into());
             }
             decision.tapped = tapped;
-            let decision = decision.clone();
+            let decision = Decision::clone(decision);
             Ok((record.clone(), decision))
         })
     }
@@ -431,15 +431,17 @@ impl Manager {
         Arc::clone(locks.entry(id).or_default())
     }
 
-    /// What the screen of run `since` shows now, as the watcher read it: the
-    /// open decision stays, ends, or gives way to a new one. A reading of an
+    /// What the screen of run `since` shows now, as the watcher read it (a
+    /// prompt, with the tool call the agent said is behind it): the open
+    /// decision stays, ends, or gives way to a new one. A reading of an
     /// earlier run (the session was resumed meanwhile) changes nothing.
     pub fn screen_shows(
         &self,
         id: SessionId,
         since: DateTime<Utc>,
-        prompt: Option<Prompt>,
+        shown: Option<(Prompt, Option<ToolCall>)>,
     ) -> Result<SessionRecord> {
+        let (prompt, tool) = shown.unzip();
         let (session, events) = self.store.update(|records| {
             let record = find_mut(records, id)?;
             let SessionState::Active {
@@ -451,7 +453,7 @@ impl Manager {
                 return Ok((record.clone(), Vec::new()));
             };
             let now = prompt.as_ref().map(Prompt::fingerprint);
-            if *run != since || pending.as_ref().map(Decision::fingerprint) == now {
+            if *run != since || pending.as_deref().map(Decision::fingerprint) == now {
                 return Ok((record.clone(), Vec::new()));
             }
             let closed = pending.take().map(|d| {
@@ -467,12 +469,13 @@ impl Manager {
                 Decision {
                     serial: record.decisions,
                     prompt,
+                    tool: tool.flatten(),
                     opened_at: Utc::now(),
                     tapped: None,
                 }
             });
             if let SessionState::Active { pending, .. } = &mut record.state {
-                pending.clone_from(&opened);
+                *pending = opened.clone().map(Box::new);
             }
             record.last_activity = Utc::now();
             let session = record.clone();
@@ -480,7 +483,7 @@ impl Manager {
                 .into_iter()
                 .map(|(decision, ending)| Event::DecisionClosed {
                     session: session.clone(),
-                    decision,
+                    decision: *decision,
                     ending,
                 })
                 .collect();
@@ -513,9 +516,13 @@ impl Manager {
 
     /// The spool the session's agent reports its events to, when wired.
     pub fn spool(&self, id: SessionId) -> Option<events::spool::Spool> {
+        events::spool::Spool::new(&self.events_dir()?, &id.to_string()).ok()
+    }
+
+    /// The folder of the agents' event spools, when agents report events.
+    pub fn events_dir(&self) -> Option<PathBuf> {
         let setup = self.settings.events.as_ref()?;
-        let dir = events::spool::events_dir(&setup.data_dir);
-        events::spool::Spool::new(&dir, &id.to_string()).ok()
+        Some(events::spool::events_dir(&setup.data_dir))
     }
 
     /// Whether the session's agent reports its events (so a turn's end is
@@ -1109,7 +1116,7 @@ mod tests {
         };
         let r = f
             .manager
-            .screen_shows(r.id, run_of(&r), Some(prompt))
+            .screen_shows(r.id, run_of(&r), Some((prompt, None)))
             .unwrap();
         let decision = r.pending().unwrap().clone();
         f.events();
@@ -1182,7 +1189,7 @@ mod tests {
         f.manager.screen_shows(r.id, run_of(&r), None).unwrap();
         let prompt = first.prompt.clone();
         f.manager
-            .screen_shows(r.id, run_of(&r), Some(prompt))
+            .screen_shows(r.id, run_of(&r), Some((prompt, None)))
             .unwrap();
         let second = f.manager.get(r.id).unwrap().pending().unwrap().clone();
         assert_eq!(second.serial, first.serial + 1);

@@ -60,6 +60,7 @@ impl From<RecordV1> for SessionRecord {
                 default: p.default,
                 multi_select: false,
             },
+            tool: None,
             opened_at: v1.last_activity,
             tapped: None,
         });
@@ -68,7 +69,7 @@ impl From<RecordV1> for SessionRecord {
             StateV1::Provisioning => SessionState::Starting,
             StateV1::Active => SessionState::Active {
                 since: v1.last_activity,
-                pending,
+                pending: pending.map(Box::new),
                 task: None,
             },
             StateV1::Stopped => SessionState::Stopped {

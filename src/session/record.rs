@@ -21,7 +21,7 @@ pub enum SessionState {
     /// still to be typed, once the agent is ready for input.
     Active {
         since: DateTime<Utc>,
-        pending: Option<Decision>,
+        pending: Option<Box<Decision>>,
         #[serde(default)]
         task: Option<String>,
     },
@@ -46,7 +46,7 @@ impl SessionState {
     /// The open decision, if the agent waits on one.
     pub fn pending(&self) -> Option<&Decision> {
         match self {
-            SessionState::Active { pending, .. } => pending.as_ref(),
+            SessionState::Active { pending, .. } => pending.as_deref(),
             _ => None,
         }
     }
@@ -218,7 +218,7 @@ impl SessionRecord {
         let old = std::mem::replace(&mut self.state, state);
         self.last_activity = Utc::now();
         Ok(match old {
-            SessionState::Active { pending, .. } => pending,
+            SessionState::Active { pending, .. } => pending.map(|d| *d),
             _ => None,
         })
     }
@@ -279,6 +279,7 @@ pub(crate) mod tests {
                 default: None,
                 multi_select: false,
             },
+            tool: None,
             opened_at: Utc::now(),
             tapped: None,
         }
@@ -324,7 +325,7 @@ pub(crate) mod tests {
         };
         let first_run = *since;
         let open = decision();
-        *pending = Some(open.clone());
+        *pending = Some(Box::new(open.clone()));
         assert_eq!(r.stop(Some(3)).unwrap(), Some(open));
         assert_eq!(
             r.state,

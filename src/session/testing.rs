@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::{Event, Events, Manager, Settings, Store};
+use super::{Event, Events, EventsSetup, Manager, Settings, Store};
 use crate::tmux::{FakeTmux, Tmux};
 
 pub(crate) struct Fixture<T> {
@@ -24,6 +24,15 @@ impl Fixture<FakeTmux> {
 
 impl<T: Tmux + 'static> Fixture<T> {
     pub fn with(tmux: T) -> Self {
+        Fixture::build(tmux, false)
+    }
+
+    /// Sessions whose agent (`claude`) reports its events to a spool.
+    pub fn reporting(tmux: T) -> Self {
+        Fixture::build(tmux, true)
+    }
+
+    fn build(tmux: T, reporting: bool) -> Self {
         let data = tempfile::tempdir().unwrap();
         let root = tempfile::tempdir().unwrap();
         std::fs::create_dir(root.path().join("webapp")).unwrap();
@@ -33,7 +42,10 @@ impl<T: Tmux + 'static> Fixture<T> {
             agent: "claude".into(),
             env: vec![("A".into(), "1".into())],
             home: None,
-            events: None,
+            events: reporting.then(|| EventsSetup {
+                data_dir: data.path().to_path_buf(),
+                tgmux: "/usr/bin/tgmux".into(),
+            }),
         };
         let (sink, events) = Events::channel();
         let store = Store::open(data.path()).unwrap();

@@ -10,6 +10,7 @@ use super::callback::Action;
 use super::command::{COMMANDS, CommandInfo};
 use super::html::Html;
 use super::markdown::{self, Fitted, Limits};
+use crate::events::ToolCall;
 use crate::files::{FileToSend, Size};
 use crate::session::{
     Answer, Decision, Ending, Level, ReconcileReport, SessionRecord, SessionState, Tapped,
@@ -418,6 +419,9 @@ pub(crate) fn decision(
         text.push_raw("\n")
             .push(Html::pre(&truncate(context, MAX_CONTEXT)));
     }
+    if let Some(call) = &decision.tool {
+        text.push(tool_call(call, prompt.context.as_deref()));
+    }
     if prompt.multi_select {
         return multi_select(record, decision, text, socket);
     }
@@ -446,6 +450,19 @@ pub(crate) fn decision(
     }
     rows.push(vec![button("👁 Peek", Action::Peek(record.id))]);
     (text, InlineKeyboardMarkup::new(rows))
+}
+
+/// The tool call behind a decision as its agent named it: the tool, and
+/// the call in full unless the screen's context already shows it whole.
+fn tool_call(call: &ToolCall, context: Option<&str>) -> Html {
+    let mut text = Html::raw("\n🔧 ");
+    text.push(Html::bold(Html::text(&truncate(&call.tool, MAX_BUTTON))));
+    let shown_whole = context.is_some_and(|c| c.contains(call.input.as_str()));
+    if !call.input.is_empty() && !shown_whole {
+        text.push_raw("\n")
+            .push(Html::pre(&truncate(&call.input, MAX_CONTEXT)));
+    }
+    text
 }
 
 /// A question with check boxes: its options as they stand, and where to
@@ -1030,13 +1047,20 @@ mod tests {
                 default: Some(0),
                 multi_select: false,
             },
+            tool: Some(ToolCall {
+                tool: "<Bash>".repeat(100),
+                input: "<rm>&".repeat(2000),
+            }),
             opened_at: Utc::now(),
             tapped: None,
         };
         let (text, kb) = self::decision(&record, &decision, "tgmux");
         let text = text.as_str();
         assert!(
-            !text.contains("<script>") && !text.contains("q&q"),
+            !text.contains("<script>")
+                && !text.contains("q&q")
+                && !text.contains("<rm>")
+                && !text.contains("<Bash>"),
             "escaped"
         );
         let visible = text
@@ -1067,6 +1091,46 @@ mod tests {
                 fingerprint: decision.fingerprint(),
                 option: 1
             })
+        );
+    }
+
+    #[test]
+    fn a_decision_names_its_tool_call_and_shows_what_the_screen_cut() {
+        let record = record("web", active());
+        let question = |context: &str| Prompt {
+            question: "Do you want to proceed?".into(),
+            context: Some(context.into()),
+            options: vec![],
+            default: None,
+            multi_select: false,
+        };
+        let call = |input: &str| ToolCall {
+            tool: "Bash".into(),
+            input: input.into(),
+        };
+        let text = |context: &str, input: &str| {
+            let decision = Decision {
+                serial: 1,
+                prompt: question(context),
+                tool: Some(call(input)),
+                opened_at: Utc::now(),
+                tapped: None,
+            };
+            self::decision(&record, &decision, "tgmux")
+                .0
+                .as_str()
+                .to_owned()
+        };
+        assert!(
+            text("Bash command\necho hi > marker.txt", "echo hi > marker.txt")
+                .ends_with("echo hi &gt; marker.txt</pre>\n🔧 <b>Bash</b>"),
+            "shown whole on the screen: the tool's name only"
+        );
+        let long = "cargo test --workspace -- --test-threads=1 slow";
+        let cut = text("Bash command\ncargo test --works…", long);
+        assert!(
+            cut.ends_with(&format!("\n🔧 <b>Bash</b>\n<pre>{long}</pre>")),
+            "{cut}"
         );
     }
 

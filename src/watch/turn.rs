@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use crate::events::AgentEvent;
+use crate::events::{AgentEvent, ToolCall};
 
 /// How long a screen that went idle waits for the agent's own word on the
 /// turn (which carries its answer) before the screen's is used.
@@ -78,7 +78,7 @@ impl Turn {
     /// An event of the agent's.
     pub(super) fn event(&mut self, now: Instant, event: &AgentEvent) -> Option<Step> {
         match event {
-            AgentEvent::ToolPending { tool, input }
+            AgentEvent::ToolPending(ToolCall { tool, input })
             | AgentEvent::Progress {
                 tool,
                 detail: input,
@@ -199,10 +199,10 @@ mod tests {
             panic!("progress due");
         };
         assert_eq!(doing, "✻ Thinking…");
-        let bash = AgentEvent::ToolPending {
+        let bash = AgentEvent::ToolPending(ToolCall {
             tool: "Bash".into(),
             input: "make test".into(),
-        };
+        });
         turn.event(secs(t0, 4), &bash);
         assert_eq!(
             turn.tick(secs(t0, 5), false),

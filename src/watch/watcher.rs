@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use super::turn::{Step, Turn};
-use crate::events::AgentEvent;
+use crate::events::wake::Wake;
+use crate::events::{AgentEvent, ToolCall};
 use crate::screen::{Screen, classify, last_answer, status_line, strip_dead_banner};
 use crate::session::{
     Answer, Decision, Event, Manager, SessionError, SessionId, SessionRecord, SessionState,
@@ -24,6 +25,10 @@ use crate::tmux::PaneInfo;
 const TAIL_LINES: usize = 15;
 /// Lines of scrollback read for an agent's last answer.
 const ANSWER_HISTORY: usize = 200;
+/// How often the watcher looks while an agent's event says a prompt may
+/// be on its way, and for how long after the event.
+const HURRY_EVERY: Duration = Duration::from_millis(40);
+const HURRY_FOR: Duration = Duration::from_secs(1);
 /// Consecutive failed captures before a session is marked errored.
 const MAX_FAILURES: u32 = 3;
 /// How long an agent's first idle screen must stand still before its first
@@ -53,8 +58,11 @@ struct Seen {
     idle_since: Option<Instant>,
     /// The running turn.
     turn: Turn,
-    /// Where the next read of the agent's event spool starts.
-    spool_offset: u64,
+    /// Where the next read of the agent's event spool starts; none before
+    /// the first read.
+    spool_offset: Option<u64>,
+    /// The tool call the agent last said it is about to make, this turn.
+    announced: Option<ToolCall>,
 }
 
 impl Seen {
@@ -69,7 +77,8 @@ impl Seen {
             told_task_waits: false,
             idle_since: None,
             turn: Turn::default(),
-            spool_offset: 0,
+            spool_offset: None,
+            announced: None,
         }
     }
 
@@ -122,8 +131,21 @@ impl Watcher {
     }
 
     /// Ticks every `interval` on the calling thread until `stop` is set or
-    /// nobody listens to the events any more.
+    /// nobody listens to the events any more. An agent's event wakes it at
+    /// once, and for a moment after it looks more often: the prompt the
+    /// event announces reaches the phone without waiting for a tick.
     pub fn run(mut self, interval: Duration, stop: Arc<AtomicBool>) {
+        let wake = self.manager.events_dir().and_then(|dir| {
+            Wake::bind(&dir)
+                .inspect_err(|e| {
+                    tracing::warn!(
+                        "agents' events wait for the next tick: {}: {e}",
+                        dir.display()
+                    )
+                })
+                .ok()
+        });
+        let mut hurry_until = None;
         let mut last_error = None;
         let mut first = true;
         while !stop.load(Ordering::Relaxed) && !self.manager.events().is_closed() {
@@ -147,7 +169,18 @@ impl Watcher {
                 // A named event tests wait on: every session was looked at once.
                 tracing::info!("watcher: first look done");
             }
-            std::thread::sleep(interval);
+            let now = Instant::now();
+            let pause = match hurry_until {
+                Some(until) if now < until => HURRY_EVERY.min(until - now),
+                _ => interval,
+            };
+            match &wake {
+                Some(wake) if wake.wait(pause) => {
+                    hurry_until = Some(Instant::now() + HURRY_FOR);
+                }
+                Some(_) => {}
+                None => std::thread::sleep(pause),
+            }
         }
     }
 
@@ -252,14 +285,21 @@ impl Watcher {
             }
             _ => None,
         };
-        let prompt = match verdict {
-            Screen::Decision(prompt) => Some(prompt),
+        let shown = match verdict {
+            Screen::Decision(prompt) => {
+                let tool = seen
+                    .announced
+                    .as_ref()
+                    .filter(|call| prompt.shows(&call.input))
+                    .cloned();
+                Some((prompt, tool))
+            }
             _ => None,
         };
-        let changed =
-            run.pending().map(Decision::fingerprint) != prompt.as_ref().map(|p| p.fingerprint());
+        let changed = run.pending().map(Decision::fingerprint)
+            != shown.as_ref().map(|(prompt, _)| prompt.fingerprint());
         if changed {
-            self.manager.screen_shows(id, run.since, prompt)?;
+            self.manager.screen_shows(id, run.since, shown)?;
         }
         if let Some(step) = turn_ended {
             self.turn_step(run, step);
@@ -277,18 +317,22 @@ impl Watcher {
             .seen
             .entry(run.record.id)
             .or_insert_with(|| Seen::new(run.since));
-        if seen.spool_offset == 0 && run.since < started {
-            // A run from before this process: what it reported was handled then.
-            seen.spool_offset = std::fs::metadata(spool.path()).map_or(0, |m| m.len());
-        }
-        let batch = match spool.read_after(seen.spool_offset) {
+        let offset = *seen.spool_offset.get_or_insert_with(|| {
+            if run.since < started {
+                // A run from before this process: what it reported was handled then.
+                std::fs::metadata(spool.path()).map_or(0, |m| m.len())
+            } else {
+                0
+            }
+        });
+        let batch = match spool.read_after(offset) {
             Ok(batch) => batch,
             Err(e) => {
                 tracing::warn!("reading the events of {}: {e}", run.record.name);
                 return Ok(());
             }
         };
-        seen.spool_offset = batch.next_offset;
+        seen.spool_offset = Some(batch.next_offset);
         let now = Instant::now();
         let mut steps = Vec::new();
         for received in batch.events.iter().filter(|r| r.at >= run.since) {
@@ -302,6 +346,11 @@ impl Watcher {
                 .seen
                 .entry(run.record.id)
                 .or_insert_with(|| Seen::new(run.since));
+            match &received.event {
+                AgentEvent::ToolPending(call) => seen.announced = Some(call.clone()),
+                AgentEvent::TurnEnded { .. } => seen.announced = None,
+                _ => {}
+            }
             steps.extend(seen.turn.event(now, &received.event));
         }
         for step in steps {
@@ -430,7 +479,19 @@ mod tests {
 
     impl Fixture {
         fn new() -> Fixture {
-            let f = testing::Fixture::with(Counting {
+            Fixture::of(testing::Fixture::with)
+        }
+
+        /// A session whose agent reports its events, looked at once (the
+        /// watcher skips what runs older than itself reported before that).
+        fn reporting() -> Fixture {
+            let mut f = Fixture::of(testing::Fixture::reporting);
+            f.tick();
+            f
+        }
+
+        fn of(make: fn(Counting) -> testing::Fixture<Counting>) -> Fixture {
+            let f = make(Counting {
                 fake: FakeTmux::new("test"),
                 captures: AtomicUsize::new(0),
                 on_list: Default::default(),
@@ -441,6 +502,15 @@ mod tests {
                 f,
                 webapp,
             }
+        }
+
+        /// The agent reports `event` to its spool.
+        fn reports(&self, event: AgentEvent) {
+            let spool = self.f.manager.spool(self.webapp).unwrap();
+            let at = Utc::now();
+            spool
+                .append(&[crate::events::Received { at, event }])
+                .unwrap();
         }
 
         fn screen(&self, text: &str) {
@@ -827,5 +897,50 @@ mod tests {
             "answered while not watched: {events:?}"
         );
         assert_eq!(f.record().pending(), None);
+    }
+
+    fn bash(command: &str) -> ToolCall {
+        ToolCall {
+            tool: "Bash".into(),
+            input: command.into(),
+        }
+    }
+
+    /// The tool call named by the decision the next tick opens.
+    fn opened_tool(f: &mut Fixture) -> Option<ToolCall> {
+        let events = f.tick();
+        let [Event::DecisionOpened { decision, .. }] = events.as_slice() else {
+            panic!("{events:?}");
+        };
+        decision.tool.clone()
+    }
+
+    #[test]
+    fn a_decision_names_the_call_its_agent_announced() {
+        let mut f = Fixture::reporting();
+        let call = bash("echo accepted > approved.txt");
+        f.reports(AgentEvent::ToolPending(call.clone()));
+        f.screen(&prompt("Writing the marker"));
+        assert_eq!(opened_tool(&mut f), Some(call));
+    }
+
+    #[test]
+    fn an_announced_call_the_screen_does_not_show_names_nothing() {
+        let mut f = Fixture::reporting();
+        f.reports(AgentEvent::ToolPending(bash("rm -rf build")));
+        f.screen(&prompt("Writing the marker"));
+        assert_eq!(opened_tool(&mut f), None);
+    }
+
+    #[test]
+    fn an_announcement_ends_with_its_turn() {
+        let mut f = Fixture::reporting();
+        f.reports(AgentEvent::ToolPending(bash(
+            "echo accepted > approved.txt",
+        )));
+        f.reports(AgentEvent::TurnEnded { answer: None });
+        f.tick();
+        f.screen(&prompt("Writing the marker"));
+        assert_eq!(opened_tool(&mut f), None);
     }
 }
