@@ -11,7 +11,7 @@ use support::bot::{ALICE, BotProcess, BotSetup, MALLORY, WAIT, ask, tap};
 use support::botapi::{BotApi, Fault, Media, PhotoSize, Place, SentMessage, TestFile};
 use support::tmux::TmuxSandbox;
 use support::transcriber::{Answer, Heard, KEY, MODEL, Transcriber};
-use support::{agent, sh_quote, wait_for_lines};
+use support::{agent, sh_quote, stamped, wait_for_lines};
 
 /// What the stand-in hears in every voice note here: quotes, shell and
 /// HTML specials and non-ASCII, to be typed byte for byte.
@@ -68,24 +68,6 @@ async fn reply_after(api: &BotApi, after: i32, start: &str) -> SentMessage {
 /// How many calls of `method` the bot made.
 fn calls(api: &BotApi, method: &str) -> usize {
     api.calls().iter().filter(|c| c.method == method).count()
-}
-
-/// The names in a session's inbox, sorted.
-fn inbox(setup: &BotSetup, session: &str) -> Vec<String> {
-    let dir = setup.root.join(session).join(".tgmux/inbox");
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    names.sort();
-    names
-}
-
-/// Whether `name` is `YYYY-MM-DD-HHMMSS-` then `rest`.
-fn stamped(name: &str, rest: &str) -> bool {
-    let stamp = name.get(..17).unwrap_or_default();
-    chrono::NaiveDateTime::parse_from_str(stamp, "%Y-%m-%d-%H%M%S").is_ok()
-        && name[17..] == format!("-{rest}")
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -203,10 +185,21 @@ async fn a_photo_with_a_caption_lands_in_the_inbox_and_the_agent_gets_the_line()
         },
     ]);
     let caption = "why is the button misaligned?";
-    // The progress line is lost: how it went comes as a message of its own.
+    // A dropped connection does not lose the progress line: it is sent
+    // again, then edited to say how it went.
     api.fail_next("sendMessage", 1, Fault::Drop);
     let sent = api.send_media(Place::Private, ALICE, photo, Some(caption));
-    let saved = reply_after(&api, sent.message_id, "📎 webapp").await;
+    let line = api
+        .wait_for_message(WAIT, |m| {
+            m.chat_id == ALICE && m.message_id > sent.message_id
+        })
+        .await;
+    assert_eq!(line.visible, "📎 saving photo.jpg…");
+    let saved = api
+        .wait_for_edit(line.message_id, WAIT, |m| {
+            m.visible.starts_with("📎 webapp")
+        })
+        .await;
     let failed: Vec<_> = api
         .calls()
         .into_iter()
@@ -214,9 +207,8 @@ async fn a_photo_with_a_caption_lands_in_the_inbox_and_the_agent_gets_the_line()
         .map(|c| c.body["text"].clone())
         .collect();
     assert_eq!(failed, ["📎 saving <code>photo.jpg</code>…"]);
-    assert_eq!(calls(&api, "editMessageText"), 0);
 
-    let names = inbox(&setup, "webapp");
+    let names = setup.inbox("webapp");
     let [name] = names.as_slice() else {
         panic!("one file in the inbox: {names:?}");
     };
@@ -251,6 +243,42 @@ async fn a_photo_with_a_caption_lands_in_the_inbox_and_the_agent_gets_the_line()
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_progress_line_survives_a_bad_gateway_and_is_edited_after() {
+    let stand_in = Transcriber::start(Answer::Text("after the outage".into())).await;
+    let (api, _sandbox, setup, _bot) = media_bot(stand_in.env(10)).await;
+    new_session(&api, &setup, "webapp").await;
+    api.fail_next("sendMessage", 1, Fault::BadGateway);
+    let sent = api.send_media(Place::Private, ALICE, voice(), None);
+    // teloxide waits 10 s before it reports a 5xx.
+    let slow = WAIT + Duration::from_secs(15);
+    let line = api
+        .wait_for_message(slow, |m| {
+            m.chat_id == ALICE && m.message_id > sent.message_id
+        })
+        .await;
+    assert_eq!(line.visible, "🎤 transcribing…");
+    api.wait_for_edit(line.message_id, slow, |m| {
+        m.visible == "🎤 heard: after the outage\n⌨️ sent to webapp"
+    })
+    .await;
+    assert_eq!(typed(&setup, "webapp", 1), ["after the outage"]);
+    let tries: Vec<Option<String>> = api
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "sendMessage" && c.body["text"] == "🎤 transcribing…")
+        .map(|c| c.error)
+        .collect();
+    assert_eq!(tries, [Some("injected fault: BadGateway".to_owned()), None]);
+    let after: Vec<i32> = api
+        .sent_messages()
+        .iter()
+        .filter(|m| m.message_id > sent.message_id)
+        .map(|m| m.message_id)
+        .collect();
+    assert_eq!(after, [line.message_id], "one message, edited in place");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn hostile_file_names_stay_inside_the_inbox_and_big_files_are_not_fetched() {
     let env = vec![("TGMUX_MAX_FILE_MB".to_owned(), "1".to_owned())];
     let (api, sandbox, setup, _bot) = media_bot(env).await;
@@ -275,7 +303,7 @@ async fn hostile_file_names_stay_inside_the_inbox_and_big_files_are_not_fetched(
             None,
         );
         reply_after(&api, sent.message_id, "📎 webapp: saved").await;
-        let names = inbox(&setup, "webapp");
+        let names = setup.inbox("webapp");
         let got = names
             .iter()
             .find(|n| stamped(n, saved_as))
@@ -284,7 +312,7 @@ async fn hostile_file_names_stay_inside_the_inbox_and_big_files_are_not_fetched(
         assert_eq!(std::fs::read(path).unwrap(), bytes);
         expected_lines.push(format!("Look at .tgmux/inbox/{got}"));
     }
-    assert_eq!(inbox(&setup, "webapp").len(), 3);
+    assert_eq!(setup.inbox("webapp").len(), 3);
     assert_eq!(typed(&setup, "webapp", 3), expected_lines);
     // Nothing landed anywhere else.
     let mut folder: Vec<String> = std::fs::read_dir(setup.root.join("webapp"))
@@ -311,7 +339,7 @@ async fn hostile_file_names_stay_inside_the_inbox_and_big_files_are_not_fetched(
         "⚠️ big.zip was not saved: big.zip is 2 MB; tgmux takes files up to 1 MB from the phone (TGMUX_MAX_FILE_MB)"
     );
     assert_eq!(calls(&api, "getFile"), get_files);
-    assert_eq!(inbox(&setup, "webapp").len(), 3);
+    assert_eq!(setup.inbox("webapp").len(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -8,12 +8,12 @@ use std::sync::Arc;
 
 use chrono::Local;
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, InlineKeyboardMarkup, MessageId, ParseMode};
+use teloxide::types::{ChatId, InlineKeyboardMarkup, MessageId};
 
 use super::commands::addressed;
 use super::download::{self, Attachment};
 use super::held::{Held, Holding};
-use super::outbox::Outgoing;
+use super::outbox::{Outgoing, Thread};
 use super::{BotError, Ctx, HandlerResult, Html, TgBot, render};
 use crate::files::{self, Size};
 use crate::session::{SessionError, SessionId, SessionRecord};
@@ -101,7 +101,7 @@ pub(super) async fn received(
     incoming: Incoming,
 ) -> HandlerResult {
     let media = &ctx.media;
-    let mut status = Status::new(&ctx, msg.chat.id);
+    let status = Status::new(&ctx, &msg);
     let held = match incoming {
         Incoming::Voice(audio) => {
             let Some(transcriber) = &media.transcriber else {
@@ -112,7 +112,7 @@ pub(super) async fn received(
                 status.done(&render::not_transcribed(&e.to_string()), None);
                 return Ok(());
             }
-            status.progress(&bot, &render::transcribing()).await;
+            status.progress(&render::transcribing());
             match transcribe(&bot, &ctx, transcriber, &audio).await {
                 Ok(text) if text.is_empty() => {
                     status.done(&render::heard_nothing(), None);
@@ -145,16 +145,14 @@ pub(super) async fn received(
 
 /// Gives `held` to the session `msg` is for, or asks which with a button
 /// per active session and holds it for the tap.
-async fn settle(bot: &TgBot, ctx: &Ctx, msg: &Message, mut status: Status<'_>, held: Held) {
+async fn settle(bot: &TgBot, ctx: &Ctx, msg: &Message, status: Status<'_>, held: Held) {
     let target = match addressed(ctx, msg).await {
         Ok(target) => target,
         Err(e) => return status.done(&failed(&held, &e), None),
     };
     if let Some(record) = target {
         if let Held::File { attachment, .. } = &held {
-            status
-                .progress(bot, &render::saving(&attachment.name))
-                .await;
+            status.progress(&render::saving(&attachment.name));
         }
         return match deliver(bot, ctx, record.id, &held).await {
             Ok((_, (text, keyboard))) => status.done(&text, Some(keyboard)),
@@ -277,44 +275,35 @@ fn failed(held: &Held, error: &BotError) -> Html {
     }
 }
 
-/// The bot's one message about something from the phone. A progress line
-/// ("transcribing…") is sent at once, since only a direct send gives back
-/// the message's id; how it went goes through the outbox, as an edit of
-/// that line, or as a message of its own when there was none.
+/// The bot's one message about something from the phone: a progress line
+/// ("transcribing…") and then how it went as an edit of it, or as a message
+/// of its own when there was none. Both go through the outbox, which
+/// remembers the line's message for the edit.
 struct Status<'a> {
     ctx: &'a Ctx,
     chat: ChatId,
-    progress: Option<MessageId>,
+    /// The user's message answered.
+    to: MessageId,
 }
 
 impl<'a> Status<'a> {
-    fn new(ctx: &'a Ctx, chat: ChatId) -> Self {
+    fn new(ctx: &'a Ctx, msg: &Message) -> Self {
         Status {
             ctx,
-            chat,
-            progress: None,
+            chat: msg.chat.id,
+            to: msg.id,
         }
     }
 
-    /// Sends the progress line `text`. It is tried once: when it cannot be
-    /// sent it is left out rather than hold up the work.
-    async fn progress(&mut self, bot: &TgBot, text: &Html) {
-        let sent = bot
-            .send_message(self.chat, text.as_str())
-            .parse_mode(ParseMode::Html)
-            .send()
-            .await;
-        match sent {
-            Ok(message) => self.progress = Some(message.id),
-            Err(e) => tracing::warn!("could not show progress: {e}"),
-        }
+    /// Shows the progress line `text`.
+    fn progress(&self, text: &Html) {
+        let item = Outgoing::answer(self.chat, self.to, Thread::Main, text, None, false);
+        self.ctx.outbox.push(item);
     }
 
     /// Says how it went.
     fn done(self, text: &Html, keyboard: Option<InlineKeyboardMarkup>) {
-        self.ctx.outbox.push(match self.progress {
-            Some(id) => Outgoing::edit(self.chat, id, text, keyboard),
-            None => Outgoing::message(self.chat, text, keyboard),
-        });
+        let item = Outgoing::answer(self.chat, self.to, Thread::Main, text, keyboard, true);
+        self.ctx.outbox.push(item);
     }
 }

@@ -71,8 +71,9 @@ pub struct Ctx {
     pub home: Option<PathBuf>,
     posted: posted::Posted,
     outbox: Arc<outbox::Outbox>,
-    /// The progress message of each session in each chat, while its turn runs.
-    progress: std::sync::Mutex<std::collections::HashMap<(crate::session::SessionId, i64), i32>>,
+    /// The message of each line the outbox shows in each chat (a turn's
+    /// progress, the answer to a voice note or file), while it is edited.
+    progress: std::sync::Mutex<std::collections::HashMap<(outbox::Line, i64), i32>>,
     media: media::Media,
     /// The sessions group, when `TGMUX_CHAT` is set.
     topics: Option<topics::Topics>,
@@ -185,8 +186,7 @@ pub async fn square_topics(ctx: &Ctx) {
 impl Ctx {
     fn progress_lock(
         &self,
-    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<(crate::session::SessionId, i64), i32>>
-    {
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<(outbox::Line, i64), i32>> {
         self.progress
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -24,7 +24,7 @@ const DIR: &str = "outbox";
 use super::send::{FIRST_BACKOFF, MAX_BACKOFF};
 
 /// Where in its chat an item lands.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub(crate) enum Thread {
     /// The chat itself: a private chat, or a forum's General topic.
     #[default]
@@ -34,6 +34,34 @@ pub(crate) enum Thread {
     /// The session's topic in the sessions group, made when first needed
     /// (see [`super::topics`]).
     Of(SessionId),
+}
+
+/// Whose line an [`Outgoing::Progress`] item is: a message sent the first
+/// time, then edited in place, in each chat it goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+// Untagged, so that a turn's line is the bare session id items were kept
+// with before answers had lines.
+#[serde(untagged)]
+pub(crate) enum Line {
+    /// A session's progress during its turn (in the sessions group, in its
+    /// topic). A turn that ends before any was shown tells nothing.
+    Turn(SessionId),
+    /// The bot's answer to the user's message `to` (a voice note, a file),
+    /// in `thread`: what it is doing, then how it went.
+    Answer { to: i32, thread: Thread },
+}
+
+impl Line {
+    /// Where the line's message goes in `chat`.
+    fn thread(&self, ctx: &Ctx, chat: i64) -> Thread {
+        match self {
+            Line::Turn(session) => match &ctx.topics {
+                Some(topics) if topics.chat().0 == chat => Thread::Of(*session),
+                _ => Thread::Main,
+            },
+            Line::Answer { thread, .. } => *thread,
+        }
+    }
 }
 
 /// One thing to tell a phone. Markup is kept as the rendered string: only
@@ -68,11 +96,13 @@ pub(crate) enum Outgoing {
         markup: String,
         keyboard: Option<InlineKeyboardMarkup>,
     },
-    /// The session's progress message in `chat`: sent the first time, then
-    /// edited; the `last` edit takes its buttons off and forgets it.
+    /// A line in `chat` (see [`Line`]): sent the first time, then edited to
+    /// `markup` and `keyboard`; after the `last` edit its message is
+    /// forgotten.
     Progress {
         chat: i64,
-        session: SessionId,
+        #[serde(alias = "session")]
+        line: Line,
         markup: String,
         keyboard: Option<InlineKeyboardMarkup>,
         last: bool,
@@ -202,6 +232,8 @@ impl Outgoing {
         }
     }
 
+    /// The progress of `session`'s turn; the `last` (`keyboard` `None`)
+    /// takes the buttons off.
     pub(crate) fn progress(
         chat: ChatId,
         session: SessionId,
@@ -211,9 +243,29 @@ impl Outgoing {
     ) -> Self {
         Outgoing::Progress {
             chat: chat.0,
-            session,
+            line: Line::Turn(session),
             markup: text.to_string(),
             keyboard,
+            last,
+        }
+    }
+
+    /// The answer to the user's message `to`, in `thread`: what is being
+    /// done, then, `last`, how it went (as an edit, or a message of its own
+    /// when nothing was shown).
+    pub(crate) fn answer(
+        chat: ChatId,
+        to: MessageId,
+        thread: Thread,
+        text: &Html,
+        keyboard: Option<InlineKeyboardMarkup>,
+        last: bool,
+    ) -> Self {
+        Outgoing::Progress {
+            chat: chat.0,
+            line: Line::Answer { to: to.0, thread },
+            markup: text.to_string(),
+            keyboard: keyboard.filter(|k| !k.inline_keyboard.is_empty()),
             last,
         }
     }
@@ -351,40 +403,37 @@ pub(crate) async fn run(bot: TgBot, ctx: std::sync::Arc<Ctx>) {
 async fn deliver(bot: &TgBot, ctx: &Ctx, item: &Outgoing) {
     if let Outgoing::Progress {
         chat,
-        session,
+        line,
         markup,
         keyboard,
         last,
     } = item
     {
-        let key = (*session, *chat);
+        let key = (*line, *chat);
         let shown = ctx.progress_lock().get(&key).copied();
-        let step = match (shown, last) {
-            (None, true) => return,
-            (None, false) => Outgoing::Message {
+        let step = match (shown, line) {
+            // The turn ended before any of its progress was told.
+            (None, Line::Turn(_)) if *last => return,
+            (None, _) => Outgoing::Message {
                 chat: *chat,
                 markup: markup.clone(),
                 keyboard: keyboard.clone(),
                 ask_reply: false,
                 decision: None,
-                // In the sessions group, in the session's topic.
-                thread: match &ctx.topics {
-                    Some(topics) if topics.chat().0 == *chat => Thread::Of(*session),
-                    _ => Thread::Main,
-                },
+                thread: line.thread(ctx, *chat),
             },
             (Some(message), _) => Outgoing::Edit {
                 chat: *chat,
                 message,
                 markup: markup.clone(),
-                keyboard: keyboard.clone().filter(|_| !last),
+                keyboard: keyboard.clone(),
             },
         };
-        if let Some(sent) = Box::pin(attempt(bot, ctx, &step)).await {
-            ctx.progress_lock().insert(key, sent.id.0);
-        }
+        let sent = Box::pin(attempt(bot, ctx, &step)).await;
         if *last {
             ctx.progress_lock().remove(&key);
+        } else if let Some(sent) = sent {
+            ctx.progress_lock().insert(key, sent.id.0);
         }
         return;
     }
@@ -492,6 +541,29 @@ mod tests {
         reopened.push(first.clone());
         let seqs: Vec<u64> = reopened.lock().items.iter().map(|(s, _)| *s).collect();
         assert_eq!(seqs, [1, 2], "numbering goes on after the last item kept");
+    }
+
+    #[test]
+    fn a_turns_progress_kept_before_answers_had_lines_still_reads() {
+        let session = SessionId::new();
+        let kept = serde_json::json!({"Progress": {
+            "chat": 1, "session": session, "markup": "working", "keyboard": null, "last": true
+        }});
+        let item: Outgoing = serde_json::from_value(kept).unwrap();
+        assert_eq!(
+            item,
+            Outgoing::progress(ChatId(1), session, &Html::raw("working"), None, true)
+        );
+        let answer = Outgoing::answer(
+            ChatId(-5),
+            MessageId(7),
+            Thread::Topic(3),
+            &Html::raw("done"),
+            None,
+            true,
+        );
+        let bytes = serde_json::to_vec(&answer).unwrap();
+        assert_eq!(serde_json::from_slice::<Outgoing>(&bytes).unwrap(), answer);
     }
 
     #[test]

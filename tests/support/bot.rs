@@ -48,6 +48,20 @@ impl BotSetup {
     }
 }
 
+impl BotSetup {
+    /// The names in the inbox of session `name` (in the folder of that name
+    /// under the root), sorted.
+    pub fn inbox(&self, name: &str) -> Vec<String> {
+        let dir = self.root.join(name).join(".tgmux/inbox");
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("the inbox")
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
 impl BotProcess {
     /// Starts the binary with its whole configuration in the environment and
     /// an empty working folder (so no stray `.env` is read).

@@ -77,3 +77,11 @@ pub fn wait_for_lines(path: &std::path::Path, n: usize) -> Vec<String> {
     );
     lines
 }
+
+/// Whether `name` is `YYYY-MM-DD-HHMMSS-` then `rest`, as files from the
+/// phone are named in a session's inbox.
+pub fn stamped(name: &str, rest: &str) -> bool {
+    let stamp = name.get(..17).unwrap_or_default();
+    chrono::NaiveDateTime::parse_from_str(stamp, "%Y-%m-%d-%H%M%S").is_ok()
+        && name[17..] == format!("-{rest}")
+}
