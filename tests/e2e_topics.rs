@@ -6,9 +6,28 @@
 mod support;
 
 use support::bot::{ALICE, BotProcess, BotSetup, MALLORY, WAIT, tap};
-use support::botapi::{BotApi, GroupKind, Place, SentMessage};
+use support::botapi::{BotApi, GroupKind, Media, Place, SentMessage, TestFile};
 use support::tmux::TmuxSandbox;
-use support::{agent, sh_quote, wait_for, wait_for_lines, wait_until};
+use support::transcriber::{Answer, Transcriber};
+use support::{agent, sh_quote, stamped, wait_for, wait_for_lines, wait_until};
+
+/// What the transcription stand-in hears in every voice note here.
+const TRANSCRIPT: &str = r#"run "make test"; then $(uname) — ça va ✓ <i>&lt;"#;
+
+fn voice() -> Media {
+    Media::Voice {
+        file: TestFile::new(&b"OggS\0topic-voice"[..]),
+        duration: 2,
+    }
+}
+
+fn document(name: &str, bytes: &[u8]) -> Media {
+    Media::Document {
+        file: TestFile::new(bytes),
+        file_name: name.into(),
+        mime_type: "application/octet-stream".into(),
+    }
+}
 
 /// A running bot whose sessions group is a forum Alice owns and Mallory is in.
 struct Group {
@@ -21,13 +40,15 @@ struct Group {
 
 impl Group {
     /// Starts the bot with agent command line `agent` (run in the session's
-    /// folder) and waits for its start-up report, which goes to General.
-    async fn start(agent: String) -> Group {
+    /// folder) and `env` added, and waits for its start-up report, which
+    /// goes to General.
+    async fn start(agent: String, env: Vec<(String, String)>) -> Group {
         let api = BotApi::start().await;
         let sandbox = TmuxSandbox::new();
         let chat = api.create_group(GroupKind::Forum, "Agents", &[ALICE, MALLORY]);
         let mut setup = BotSetup::new(&sandbox, agent);
         std::fs::create_dir_all(setup.root.join("api")).unwrap();
+        setup.env = env;
         setup.env.push(("TGMUX_CHAT".into(), chat.to_string()));
         let (bot, hello) = BotProcess::start_ready(&api, &sandbox, &setup).await;
         assert_eq!((hello.chat_id, hello.thread_id), (chat, None));
@@ -41,9 +62,13 @@ impl Group {
     }
 
     /// A bot whose agent records every line typed into it in `typed.txt` in
-    /// its own folder.
+    /// its own folder, with `env` added.
+    async fn recording_with(env: Vec<(String, String)>) -> Group {
+        Group::start(format!("{} typed.txt", sh_quote(agent("record.sh"))), env).await
+    }
+
     async fn recording() -> Group {
-        Group::start(format!("{} typed.txt", sh_quote(agent("record.sh")))).await
+        Group::recording_with(Vec::new()).await
     }
 
     /// Sends `text` as `user` in `place` and waits for the first message of
@@ -105,6 +130,16 @@ impl Group {
         .await;
     }
 
+    /// Sends `media` as Alice in topic `thread` and waits for the bot's
+    /// first message after it.
+    async fn send_media(&self, thread: i32, media: Media, caption: Option<&str>) -> SentMessage {
+        let place = Place::Topic(self.chat, thread);
+        let sent = self.api.send_media(place, ALICE, media, caption);
+        self.api
+            .wait_for_message(WAIT, |m| m.message_id > sent.message_id)
+            .await
+    }
+
     /// The lines typed into the session in folder `folder`, once there are `n`.
     fn typed(&self, folder: &str, n: usize) -> Vec<String> {
         wait_for_lines(&self.setup.root.join(folder).join("typed.txt"), n)
@@ -150,7 +185,11 @@ async fn new_makes_a_topic_and_the_start_message_lands_in_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_prompt_lands_in_its_topic_pinned_and_a_tap_answers_it() {
     let sandbox_log = "answers.log";
-    let group = Group::start(format!("{} {sandbox_log}", sh_quote(agent("ask.sh")))).await;
+    let group = Group::start(
+        format!("{} {sandbox_log}", sh_quote(agent("ask.sh"))),
+        Vec::new(),
+    )
+    .await;
     let card = group.new_session("webapp").await;
     let thread = Group::topic_of(&card);
     let decision = group
@@ -308,7 +347,11 @@ async fn strangers_reach_no_pane_and_other_groups_hear_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_muted_session_tells_no_finished_turn_but_still_its_decision() {
-    let group = Group::start(format!("{} answers.log", sh_quote(agent("steps.sh")))).await;
+    let group = Group::start(
+        format!("{} answers.log", sh_quote(agent("steps.sh"))),
+        Vec::new(),
+    )
+    .await;
     let card = group.new_session("webapp").await;
     let thread = Group::topic_of(&card);
     let keys = |key: &str| {
@@ -438,4 +481,154 @@ async fn a_restart_keeps_the_topics_and_a_deleted_one_is_made_again() {
         )
         .await;
     assert_eq!(group.typed("webapp", 2), ["still here", "in the new topic"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_voice_note_and_a_file_in_a_topic_go_to_its_session_and_answers_stay_there() {
+    let stand_in = Transcriber::start(Answer::Text(TRANSCRIPT.into())).await;
+    let group = Group::recording_with(stand_in.env(10)).await;
+    group.new_session("webapp").await;
+    let api = Group::topic_of(&group.new_session("api").await);
+
+    // Both sessions are live and the note replies to nothing: its topic
+    // alone says which session it is for.
+    let line = group.send_media(api, voice(), None).await;
+    assert_eq!(
+        (line.chat_id, line.thread_id, line.visible.as_str()),
+        (group.chat, Some(api), "🎤 transcribing…")
+    );
+    let heard = format!("🎤 heard: {TRANSCRIPT}\n⌨️ sent to api");
+    group
+        .api
+        .wait_for_edit(line.message_id, WAIT, |m| m.visible == heard)
+        .await;
+    assert_eq!(group.typed("api", 1), [TRANSCRIPT]);
+
+    // A file lands in that session's inbox, and the agent is told.
+    let bytes = b"%PDF-1.7\n\0\xff spec";
+    let line = group
+        .send_media(api, document("spec.pdf", bytes), Some("read this"))
+        .await;
+    assert_eq!(
+        (line.thread_id, line.visible.as_str()),
+        (Some(api), "📎 saving spec.pdf…")
+    );
+    let saved = group
+        .api
+        .wait_for_edit(line.message_id, WAIT, |m| m.visible.starts_with("📎 api"))
+        .await;
+    let names = group.setup.inbox("api");
+    let [name] = names.as_slice() else {
+        panic!("one file in the inbox: {names:?}");
+    };
+    assert!(stamped(name, "spec.pdf"), "{name}");
+    let relative = format!(".tgmux/inbox/{name}");
+    let folder = group.setup.root.join("api");
+    assert_eq!(std::fs::read(folder.join(&relative)).unwrap(), bytes);
+    assert_eq!(
+        saved.visible,
+        format!(
+            "📎 api: saved {relative} ({} bytes) and told the agent.",
+            bytes.len()
+        )
+    );
+    assert_eq!(
+        group.typed("api", 2),
+        [
+            TRANSCRIPT.to_owned(),
+            format!("Look at {relative}: read this")
+        ]
+    );
+
+    // `/get` in the topic needs no name, and the file comes back there.
+    let got = group
+        .say(
+            Place::Topic(group.chat, api),
+            ALICE,
+            &format!("/get {relative}"),
+            |_| true,
+        )
+        .await;
+    let document = got.document.as_ref().expect("a document");
+    assert_eq!(
+        (
+            got.thread_id,
+            document.filename.as_str(),
+            document.bytes.as_slice()
+        ),
+        (Some(api), name.as_str(), &bytes[..])
+    );
+    assert_eq!(
+        got.visible,
+        format!("📄 api: {relative} ({} bytes)", bytes.len())
+    );
+
+    // The other session got nothing.
+    let webapp = group.setup.root.join("webapp");
+    assert!(!webapp.join("typed.txt").exists());
+    assert!(!webapp.join(".tgmux").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stopped_or_removed_sessions_topic_takes_no_voice_note_or_file() {
+    let stand_in = Transcriber::start(Answer::Text(TRANSCRIPT.into())).await;
+    let group = Group::recording_with(stand_in.env(10)).await;
+    let webapp = Group::topic_of(&group.new_session("webapp").await);
+    let api = Group::topic_of(&group.new_session("api").await);
+    group
+        .say(Place::Topic(group.chat, api), ALICE, "/stop", |m| {
+            m.visible.starts_with("⏹ api")
+        })
+        .await;
+
+    let stopped =
+        "⏹ api is stopped: nothing was fetched or typed; /resume it here, then send it again.";
+    let refused = group.send_media(api, voice(), None).await;
+    assert_eq!(
+        (refused.thread_id, refused.visible.as_str()),
+        (Some(api), stopped)
+    );
+    let refused = group
+        .send_media(api, document("notes.txt", b"notes"), None)
+        .await;
+    assert_eq!(
+        (refused.thread_id, refused.visible.as_str()),
+        (Some(api), stopped)
+    );
+
+    let confirm = group
+        .say(Place::Topic(group.chat, api), ALICE, "/rm", |m| {
+            !m.buttons().is_empty()
+        })
+        .await;
+    tap(&group.api, ALICE, confirm.message_id, "Yes, remove").await;
+    wait_until(WAIT, "the removed session's topic to close", || {
+        group.api.topic(group.chat, api).is_some_and(|t| t.closed)
+    });
+    let refused = group.send_media(api, voice(), None).await;
+    assert_eq!(
+        (refused.thread_id, refused.visible.as_str()),
+        (
+            Some(api),
+            "🗑 api is removed: nothing was fetched or typed; this topic takes nothing more."
+        )
+    );
+
+    // Nothing was fetched, heard or typed, and the live session is untouched.
+    let fetched = group
+        .api
+        .calls()
+        .iter()
+        .filter(|c| c.method == "getFile" || c.method == "downloadFile")
+        .count();
+    assert_eq!(fetched, 0);
+    assert_eq!(stand_in.heard(), []);
+    let folder = group.setup.root.join("api");
+    assert!(!folder.join("typed.txt").exists());
+    assert!(!folder.join(".tgmux").exists());
+    assert!(group.sandbox.has_session("webapp"));
+    assert_eq!(
+        group.api.topic(group.chat, webapp).map(|t| t.closed),
+        Some(false)
+    );
 }

@@ -17,7 +17,7 @@ use super::outbox::{Outgoing, Thread};
 use super::{BotError, Ctx, HandlerResult, TgBot, render, send, topics};
 use crate::config::UserId;
 use crate::files::{MAX_UPLOAD, file_to_send};
-use crate::session::{Level, SessionId, SessionName, SessionRecord, name_taken};
+use crate::session::{Level, SessionId, SessionName, SessionRecord, SessionState, name_taken};
 
 /// A reply to the phone: HTML text, maybe a keyboard, maybe a screen dump.
 pub(super) enum Reply {
@@ -65,29 +65,44 @@ impl Reply {
 /// that topic is for.
 pub(super) struct Here {
     chat: ChatId,
-    thread: Thread,
-    session: Option<SessionId>,
+    pub(super) thread: Thread,
+    /// The session whose topic in the sessions group it was sent in,
+    /// whatever its state.
+    pub(super) topic: Option<SessionRecord>,
 }
 
 impl Here {
     /// Where `msg` was sent; a topic of the sessions group names its session.
-    async fn of(ctx: &Ctx, msg: &Message) -> Result<Here, BotError> {
-        let thread = msg
-            .thread_id
-            .filter(|_| msg.is_topic_message)
-            .map(|t| t.0.0);
-        let session = match (&ctx.topics, thread) {
-            (Some(topics), Some(thread)) if topics.chat() == msg.chat.id => {
+    pub(super) async fn of(ctx: &Ctx, msg: &Message) -> Result<Here, BotError> {
+        let thread = Here::thread(msg);
+        let topic = match (&ctx.topics, thread) {
+            (Some(topics), Thread::Topic(thread)) if topics.chat() == msg.chat.id => {
                 let records = ctx.run(|m| m.list()).await?;
-                topics.session_in(&records, thread)
+                topics.record_in(records, thread)
             }
             _ => None,
         };
         Ok(Here {
             chat: msg.chat.id,
-            thread: thread.map_or(Thread::Main, Thread::Topic),
-            session,
+            thread,
+            topic,
         })
+    }
+
+    /// The forum topic `msg` was sent in, if any: replies go there.
+    pub(super) fn thread(msg: &Message) -> Thread {
+        msg.thread_id
+            .filter(|_| msg.is_topic_message)
+            .map_or(Thread::Main, |t| Thread::Topic(t.0.0))
+    }
+
+    /// The session of the topic it was sent in, unless removed: what
+    /// commands and text there act on.
+    fn session(&self) -> Option<SessionId> {
+        self.topic
+            .as_ref()
+            .filter(|r| r.state != SessionState::Removed)
+            .map(|r| r.id)
     }
 }
 
@@ -97,9 +112,7 @@ pub(super) async fn message(bot: TgBot, ctx: Arc<Ctx>, msg: Message) -> HandlerR
     let here = match Here::of(&ctx, &msg).await {
         Ok(here) => here,
         Err(e) => {
-            let thread = msg.thread_id.filter(|_| msg.is_topic_message);
-            let thread = thread.map_or(Thread::Main, |t| Thread::Topic(t.0.0));
-            Reply::error(&e).deliver(&ctx, msg.chat.id, thread);
+            Reply::error(&e).deliver(&ctx, msg.chat.id, Here::thread(&msg));
             return Ok(());
         }
     };
@@ -109,7 +122,7 @@ pub(super) async fn message(bot: TgBot, ctx: Arc<Ctx>, msg: Message) -> HandlerR
         Some(Err(CommandError::Usage { command, problem })) => {
             Reply::text(render::usage(command, &problem))
         }
-        None if !msg.chat.is_private() => match here.session {
+        None if !msg.chat.is_private() => match here.session() {
             // In the sessions group only a session's topic is typed into:
             // elsewhere people talk to each other.
             Some(id) if !text.is_empty() => typed(type_into(&ctx, id, text.to_owned()).await),
@@ -183,7 +196,7 @@ async fn run(bot: &TgBot, ctx: &Ctx, msg: &Message, here: &Here, command: Comman
         Command::New { folder, task } => new(ctx, here.chat, folder, task).await,
         Command::Ls { all } => list(ctx, all).await,
         Command::Peek { name, lines } => peek(ctx, here, name, lines).await,
-        Command::Send(args) => match here.session {
+        Command::Send(args) => match here.session() {
             Some(id) => type_into(ctx, id, args).await,
             None => send_text(ctx, &args).await,
         },
@@ -209,7 +222,7 @@ async fn named(
     name: Option<String>,
     command: &'static str,
 ) -> Result<SessionRecord, BotError> {
-    match (name, here.session) {
+    match (name, here.session()) {
         (Some(name), _) => ctx.run(move |m| m.find(&name)).await,
         (None, Some(id)) => ctx.run(move |m| m.get(id)).await,
         (None, None) => Err(BotError::Unnamed(command)),
@@ -263,7 +276,7 @@ async fn peek(
     name: Option<String>,
     lines: usize,
 ) -> Result<Reply, BotError> {
-    let record = match (name, here.session) {
+    let record = match (name, here.session()) {
         (Some(name), _) => ctx.run(move |m| m.find(&name)).await?,
         (None, Some(id)) => ctx.run(move |m| m.get(id)).await?,
         (None, None) => match only_active(ctx).await? {
@@ -289,9 +302,12 @@ pub(super) async fn peek_reply(ctx: &Ctx, id: SessionId, lines: usize) -> Result
     })
 }
 
-/// `/get PATH`: a file from the folder of the session the command is for.
-/// It goes up at once rather than through the outbox: what is sent is the
-/// file as it was checked, and a file is too big to keep in the outbox.
+/// `/get PATH`: a file from the folder of the session the command is for:
+/// the topic's (whatever its state: the folder is still there), else the
+/// one it replies about or the only active one. The file goes where the
+/// command was sent, and up at once rather than through the outbox: what
+/// is sent is the file as it was checked, and a file is too big to keep in
+/// the outbox.
 async fn get(
     bot: &TgBot,
     ctx: &Ctx,
@@ -299,8 +315,8 @@ async fn get(
     here: &Here,
     path: String,
 ) -> Result<Reply, BotError> {
-    let record = match here.session {
-        Some(id) => Some(ctx.run(move |m| m.get(id)).await?),
+    let record = match &here.topic {
+        Some(record) => Some(record.clone()),
         None => addressed(ctx, msg).await?,
     };
     let Some(record) = record else {
@@ -315,7 +331,11 @@ async fn get(
         .await?;
     let caption = render::sent_file(&record, &file);
     let keyboard = render::session_keyboard(&record);
-    send::file(bot, msg.chat.id, &file, &caption, keyboard).await?;
+    let thread = match here.thread {
+        Thread::Topic(thread) => Some(topics::thread_id(thread)),
+        Thread::Main | Thread::Of(_) => None,
+    };
+    send::file(bot, here.chat, thread, &file, &caption, keyboard).await?;
     Ok(Reply::Sent)
 }
 
@@ -459,7 +479,7 @@ async fn state_change(
 pub(super) fn state_reply(ctx: &Ctx, record: &SessionRecord) -> Reply {
     topics::touch(ctx, record.id);
     let text = render::state_change(record, ctx.socket());
-    let keyboard = (record.state != crate::session::SessionState::Removed)
-        .then(|| render::session_keyboard(record));
+    let keyboard =
+        (record.state != SessionState::Removed).then(|| render::session_keyboard(record));
     Reply::Text(text, keyboard)
 }

@@ -1,8 +1,11 @@
-//! Voice notes, audio, photos and documents from an allowed user in a
-//! private chat. A voice note becomes text typed into a session; a photo or
-//! a document lands in the session's inbox and a line naming it is typed.
-//! The session is the one the message replies about, else the only active
-//! one; otherwise buttons ask, and what came is held until a tap.
+//! Voice notes, audio, photos and documents from an allowed user. A voice
+//! note becomes text typed into a session; a photo or a document lands in
+//! the session's inbox and a line naming it is typed. In a session's topic
+//! of the sessions group the session is that one (and a session that cannot
+//! take it says so, with nothing fetched); in a private chat or the General
+//! topic it is the one the message replies about, else the only active one;
+//! otherwise buttons ask, and what came is held until a tap. Every answer
+//! goes through the outbox, where it was sent.
 
 use std::sync::Arc;
 
@@ -10,7 +13,7 @@ use chrono::Local;
 use teloxide::prelude::*;
 use teloxide::types::{ChatId, InlineKeyboardMarkup, MessageId};
 
-use super::commands::addressed;
+use super::commands::{Here, addressed};
 use super::download::{self, Attachment};
 use super::held::{Held, Holding};
 use super::outbox::{Outgoing, Thread};
@@ -93,7 +96,9 @@ impl Incoming {
 }
 
 /// A voice note, audio file, photo or document from an allowed user in a
-/// private chat: one status message says how it went.
+/// private chat or the sessions group: one answer says how it went. In a
+/// topic of the group that is no session's, nothing happens: people talk
+/// to each other there.
 pub(super) async fn received(
     bot: TgBot,
     ctx: Arc<Ctx>,
@@ -102,6 +107,23 @@ pub(super) async fn received(
 ) -> HandlerResult {
     let media = &ctx.media;
     let status = Status::new(&ctx, &msg);
+    let topic = match Here::of(&ctx, &msg).await {
+        Ok(here) => match here.topic {
+            Some(record) if !record.state.is_active() => {
+                status.done(&render::not_live_here(&record), None);
+                return Ok(());
+            }
+            None if here.thread != Thread::Main && !msg.chat.is_private() => {
+                tracing::info!("a file or voice note in a topic that is no session's: left alone");
+                return Ok(());
+            }
+            topic => topic,
+        },
+        Err(e) => {
+            status.done(&render::error(&e.to_string()), None);
+            return Ok(());
+        }
+    };
     let held = match incoming {
         Incoming::Voice(audio) => {
             let Some(transcriber) = &media.transcriber else {
@@ -139,14 +161,26 @@ pub(super) async fn received(
             }
         }
     };
-    settle(&bot, &ctx, &msg, status, held).await;
+    settle(&bot, &ctx, &msg, topic, status, held).await;
     Ok(())
 }
 
-/// Gives `held` to the session `msg` is for, or asks which with a button
-/// per active session and holds it for the tap.
-async fn settle(bot: &TgBot, ctx: &Ctx, msg: &Message, status: Status<'_>, held: Held) {
-    let target = match addressed(ctx, msg).await {
+/// Gives `held` to the session `msg` is for (`topic`'s, when it was sent
+/// in one), or asks which with a button per active session and holds it
+/// for the tap.
+async fn settle(
+    bot: &TgBot,
+    ctx: &Ctx,
+    msg: &Message,
+    topic: Option<SessionRecord>,
+    status: Status<'_>,
+    held: Held,
+) {
+    let target = match topic {
+        Some(record) => Ok(Some(record)),
+        None => addressed(ctx, msg).await,
+    };
+    let target = match target {
         Ok(target) => target,
         Err(e) => return status.done(&failed(&held, &e), None),
     };
@@ -275,15 +309,17 @@ fn failed(held: &Held, error: &BotError) -> Html {
     }
 }
 
-/// The bot's one message about something from the phone: a progress line
-/// ("transcribing…") and then how it went as an edit of it, or as a message
-/// of its own when there was none. Both go through the outbox, which
-/// remembers the line's message for the edit.
+/// The bot's one message about something from the phone, in the topic it
+/// came from: a progress line ("transcribing…") and then how it went as an
+/// edit of it, or as a message of its own when there was none. Both go
+/// through the outbox, which remembers the line's message for the edit.
 struct Status<'a> {
     ctx: &'a Ctx,
     chat: ChatId,
     /// The user's message answered.
     to: MessageId,
+    /// The topic it was sent in.
+    thread: Thread,
 }
 
 impl<'a> Status<'a> {
@@ -292,18 +328,19 @@ impl<'a> Status<'a> {
             ctx,
             chat: msg.chat.id,
             to: msg.id,
+            thread: Here::thread(msg),
         }
     }
 
     /// Shows the progress line `text`.
     fn progress(&self, text: &Html) {
-        let item = Outgoing::answer(self.chat, self.to, Thread::Main, text, None, false);
+        let item = Outgoing::answer(self.chat, self.to, self.thread, text, None, false);
         self.ctx.outbox.push(item);
     }
 
     /// Says how it went.
     fn done(self, text: &Html, keyboard: Option<InlineKeyboardMarkup>) {
-        let item = Outgoing::answer(self.chat, self.to, Thread::Main, text, keyboard, true);
+        let item = Outgoing::answer(self.chat, self.to, self.thread, text, keyboard, true);
         self.ctx.outbox.push(item);
     }
 }

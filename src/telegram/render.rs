@@ -846,6 +846,22 @@ pub(crate) fn heard_which(
     (text, which_session(active, from))
 }
 
+/// A voice note or file sent in the topic of a session that cannot take it
+/// now (not running, or removed): nothing was fetched or typed.
+pub(crate) fn not_live_here(record: &SessionRecord) -> Html {
+    let mut text = head(record);
+    let then = match record.state {
+        SessionState::Starting => "; send it again in a moment.",
+        SessionState::Removed => "; this topic takes nothing more.",
+        _ => "; /resume it here, then send it again.",
+    };
+    text.push_raw(" is ")
+        .push_text(record.state.name())
+        .push_raw(": nothing was fetched or typed")
+        .push_raw(then);
+    text
+}
+
 /// Shown while a file is fetched into a session's inbox.
 pub(crate) fn saving(name: &str) -> Html {
     let mut text = Html::raw("📎 saving ");

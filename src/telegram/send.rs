@@ -97,21 +97,27 @@ where
     }
 }
 
-/// Sends a file from a session's folder as a document, at once.
+/// Sends a file from a session's folder as a document, at once, in forum
+/// topic `thread` when given.
 pub(crate) async fn file(
     bot: &TgBot,
     chat: ChatId,
+    thread: Option<ThreadId>,
     file: &FileToSend,
     caption: &Html,
     keyboard: InlineKeyboardMarkup,
 ) -> Result<Message, RequestError> {
     retrying("sendDocument", || {
         let upload = InputFile::file(&file.path).file_name(file.name.clone());
-        bot.send_document(chat, upload)
+        let mut request = bot
+            .send_document(chat, upload)
             .caption(caption.as_str())
             .parse_mode(ParseMode::Html)
-            .reply_markup(keyboard.clone())
-            .send()
+            .reply_markup(keyboard.clone());
+        if let Some(thread) = thread {
+            request = request.message_thread_id(thread);
+        }
+        request.send()
     })
     .await
 }

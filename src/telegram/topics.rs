@@ -59,16 +59,18 @@ impl Topics {
         self.shown.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The session whose topic is `thread`, among `records`.
-    pub(crate) fn session_in(&self, records: &[SessionRecord], thread: i32) -> Option<SessionId> {
+    /// The session whose topic is `thread`, among `records`, removed or not
+    /// (a removed session's topic is closed, but can still be written in).
+    pub(crate) fn record_in(
+        &self,
+        records: Vec<SessionRecord>,
+        thread: i32,
+    ) -> Option<SessionRecord> {
         let here = Topic {
             chat: self.chat.0,
             thread,
         };
-        records
-            .iter()
-            .find(|r| r.topic == Some(here) && r.state != SessionState::Removed)
-            .map(|r| r.id)
+        records.into_iter().find(|r| r.topic == Some(here))
     }
 }
 
@@ -310,7 +312,8 @@ async fn record(ctx: &Ctx, session: SessionId) -> Option<SessionRecord> {
     }
 }
 
-fn thread_id(thread: i32) -> ThreadId {
+/// Topic `thread` as teloxide names it.
+pub(crate) fn thread_id(thread: i32) -> ThreadId {
     ThreadId(MessageId(thread))
 }
 
