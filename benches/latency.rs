@@ -26,6 +26,13 @@
 //! within a second, and the jitter spreads the prompts over every phase of
 //! the watcher's 250 ms poll.
 //!
+//! With Claude's events: the second half of the sessions run the same
+//! agent through a link named `claude`, so tgmux wires them as Claude Code
+//! sessions and the agent reports what Claude Code's hooks would (PreToolUse
+//! before it draws its prompt, the permission Notification after) through
+//! the real `tgmux hook`. Prompts alternate between the halves; each half's
+//! prompt -> `sendMessage` figures are printed apart.
+//!
 //! Tap -> keys: the bench reads the wall clock and injects a tap on the
 //! decision's "Yes" button; the agent reads the wall clock just after `read`
 //! returns the key. This spans the long poll waking, the dispatcher, the
@@ -53,7 +60,7 @@ use support::bot::{ALICE, BotProcess, BotSetup, WAIT};
 use support::botapi::BotApi;
 use support::tmux::TmuxSandbox;
 use support::{agent, sh_quote};
-use tgmux::session::{Events, Manager, Settings, Store};
+use tgmux::session::{Events, EventsSetup, Manager, Settings, Store};
 
 const PROMPT_TARGET_MS: f64 = 500.0;
 const TAP_TARGET_MS: f64 = 100.0;
@@ -94,8 +101,20 @@ async fn main() {
     let folders: Vec<PathBuf> = (0..sessions)
         .map(|i| setup.root.join(session_name(i)))
         .collect();
+    // The second half of the sessions report Claude Code's events.
+    let reporters = sessions / 2;
+    let plain = sessions - reporters;
     let started = Instant::now();
-    create_sessions(&sandbox, &setup, &folders);
+    create_sessions(&sandbox, &setup, &folders[..plain], None);
+    let claude = sandbox.path("bin/claude");
+    fs::create_dir_all(sandbox.path("bin")).expect("create the bin folder");
+    std::os::unix::fs::symlink(agent("bench.sh"), &claude).expect("link claude to bench.sh");
+    create_sessions(
+        &sandbox,
+        &setup,
+        &folders[plain..],
+        Some((&claude, &binary)),
+    );
     let create_time = started.elapsed();
 
     let (bot, hello) = BotProcess::start_ready(&api, &sandbox, &setup).await;
@@ -119,15 +138,24 @@ async fn main() {
     let (list_ms, list_messages) = measure_list(&api).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let mut prompt_ms = Vec::new();
+    let mut events_prompt_ms = Vec::new();
     let mut tap_ms = Vec::new();
     let mut next_at = Instant::now();
     for i in 0..prompts {
-        let s = i % sessions;
+        // Even prompts in the plain half, odd ones in the reporting half.
+        let s = match (i % 2, reporters) {
+            (1, 1..) => plain + (i / 2) % reporters,
+            _ => (i / 2) % plain,
+        };
         rounds[s] += 1;
         let round = rounds[s];
         tokio::time::sleep_until(next_at.into()).await;
         let (prompt, tap, sent_at) = sample(&api, &folders[s], &session_name(s), round).await;
-        prompt_ms.push(prompt);
+        if s < plain {
+            prompt_ms.push(prompt);
+        } else {
+            events_prompt_ms.push(prompt);
+        }
         tap_ms.push(tap);
         next_at = sent_at + SPACING + Duration::from_millis((i as u64 * 97) % 251);
     }
@@ -158,6 +186,13 @@ async fn main() {
         &prompt_ms,
         PROMPT_TARGET_MS,
     );
+    if !events_prompt_ms.is_empty() {
+        print_latency(
+            "  the same, with Claude's events",
+            &events_prompt_ms,
+            PROMPT_TARGET_MS,
+        );
+    }
     print_latency("tap -> key read in the pane", &tap_ms, TAP_TARGET_MS);
     println!();
     println!(
@@ -243,7 +278,7 @@ async fn measure_list(api: &BotApi) -> (f64, usize) {
     let mark = api.send_text(ALICE, "/ls");
     let reply = api
         .wait_for_message(WAIT, |m| {
-            m.message_id > mark && m.visible.contains("Page 1")
+            m.message_id > mark && m.text.contains(&format!("<b>{}</b> · ", session_name(0)))
         })
         .await;
     let messages = api
@@ -254,8 +289,15 @@ async fn measure_list(api: &BotApi) -> (f64, usize) {
     ((reply.at - clock).as_secs_f64() * 1000.0, messages)
 }
 
-/// Starts one bench agent per folder through the session manager, as `/new` does.
-fn create_sessions(sandbox: &TmuxSandbox, setup: &BotSetup, folders: &[PathBuf]) {
+/// Starts one bench agent per folder through the session manager, as `/new`
+/// does; with `claude`, through that link to it and wired to report its
+/// events to the `tgmux` binary given.
+fn create_sessions(
+    sandbox: &TmuxSandbox,
+    setup: &BotSetup,
+    folders: &[PathBuf],
+    claude: Option<(&Path, &Path)>,
+) {
     for folder in folders {
         fs::create_dir_all(folder).expect("create a session folder");
         let fifo = folder.join("go");
@@ -265,10 +307,13 @@ fn create_sessions(sandbox: &TmuxSandbox, setup: &BotSetup, folders: &[PathBuf])
     let store = Store::open(&setup.data_dir).expect("open the store");
     let settings = Settings {
         roots: vec![setup.root.clone()],
-        agent: setup.agent.clone(),
+        agent: claude.map_or_else(|| setup.agent.clone(), |(link, _)| sh_quote(link)),
         env: Vec::new(),
         home: None,
-        events: None,
+        events: claude.map(|(_, tgmux)| EventsSetup {
+            data_dir: setup.data_dir.clone(),
+            tgmux: tgmux.to_path_buf(),
+        }),
     };
     let manager = Manager::new(Arc::new(sandbox.driver()), store, settings, Events::none());
     for folder in folders {

@@ -7,11 +7,18 @@
 # the key (`enter` for Enter), T is bash's $EPOCHREALTIME (wall clock in
 # microseconds, read without starting a process) taken just after the prompt
 # is written and just after the key is read.
+# Started as `claude` with tgmux's wiring ($TGMUX_SESSION_ID set), it also
+# reports what Claude Code's hooks would: PreToolUse before the prompt is
+# drawn, and the permission Notification (in the background) once it is.
 n=0
 idle=$'\033[2J\033[H✔ Ready.\n\n$ '
 printf '%s' "$idle"
+hook() {
+    [ -n "$TGMUX_SESSION_ID" ] && printf '%s' "$1" | "$TGMUX_BIN" hook claude
+}
 while IFS= read -r _ <go; do
     n=$((n + 1))
+    hook "{\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"echo step $n > bench.txt\"}}"
     printf -v screen '%s' $'\033[2J\033[H' \
         "● Running bench step $n"$'\n\n' \
         '────────────────────────────────────────────────────────────'$'\n' \
@@ -24,6 +31,7 @@ while IFS= read -r _ <go; do
     printf '%s' "$screen"
     shown=$EPOCHREALTIME
     printf 'shown %s %s\n' "$n" "$shown" >>events
+    hook '{"hook_event_name":"Notification","notification_type":"permission_prompt","message":"Claude needs your permission to use Bash"}' &
     IFS= read -rsn1 key
     got=$EPOCHREALTIME
     [ -n "$key" ] || key=enter
