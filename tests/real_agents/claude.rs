@@ -597,7 +597,8 @@ impl Phone {
 }
 
 /// Checks a decision message: its question, the context right under it
-/// (none: `""`), and its buttons: the options (the one numbered `default`
+/// (none: `""`) with the tool call the agent announced behind it, and its
+/// buttons: the options (the one numbered `default`
 /// starred), cut to a button's length, then Peek.
 fn assert_decision(
     m: &SentMessage,
@@ -733,7 +734,8 @@ async fn phone_allows_a_bash_command() {
     assert_decision(
         &d,
         "Do you want to proceed?",
-        "Bash command\nWrite the marker file\necho hi > marker.txt",
+        // The command is on the screen whole: the tool's name is enough.
+        "Bash command\nWrite the marker file\necho hi > marker.txt\n🔧 Bash",
         &labels,
         0,
     );
@@ -778,8 +780,12 @@ async fn phone_allows_a_new_file() {
     assert_decision(
         &d,
         "Do you want to create hello.py?",
-        "Create file\nhello.py\n1 def greet(name):\n2     return f\"Hello, {name}!\"\n3\n4\n\
-         5 print(greet(\"world\"))",
+        // The screen names the file; PreToolUse gives its whole path.
+        &format!(
+            "Create file\nhello.py\n1 def greet(name):\n2     return f\"Hello, {{name}}!\"\n3\n4\n\
+             5 print(greet(\"world\"))\n🔧 Write\n{}",
+            phone.folder.join("hello.py").display()
+        ),
         &[
             "Yes",
             "Yes, and switch to accept edits (auto-approve file edits and common file commands) \
@@ -808,8 +814,12 @@ async fn phone_allows_an_edit() {
     assert_decision(
         &d,
         "Do you want to make this edit to greet.py?",
-        "Edit file\ngreet.py\n1  def greet(name):\n2 -    return f\"Hello, {name}!\"\n\
-         2 +    return f\"Hello, {name}! Welcome back.\"\n3\n4\n5  print(greet(\"world\"))",
+        &format!(
+            "Edit file\ngreet.py\n1  def greet(name):\n2 -    return f\"Hello, {{name}}!\"\n\
+             2 +    return f\"Hello, {{name}}! Welcome back.\"\n3\n4\n5  print(greet(\"world\"))\n\
+             🔧 Edit\n{}",
+            phone.folder.join("greet.py").display()
+        ),
         &[
             "Yes",
             "Yes, and switch to accept edits (auto-approve file edits and common file commands) \
