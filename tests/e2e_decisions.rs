@@ -208,6 +208,20 @@ async fn a_tap_answers_the_prompt_and_the_message_says_so() {
         "{}",
         edited.visible
     );
+    // Settled twice, on the tap and when the prompt left the screen, and
+    // edited once: the second settle finds nothing left to edit.
+    let bot = rig.bot.as_ref().expect("running");
+    wait_for("the decision settled twice", || {
+        (bot.log().matches("outbox: decision 1 of").count() >= 2).then_some(())
+    })
+    .await;
+    let edits = rig
+        .api
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "editMessageText" && c.body["message_id"] == d.message_id)
+        .count();
+    assert_eq!(edits, 1, "{}", rig.api.dump());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -443,7 +443,13 @@ async fn deliver(bot: &TgBot, ctx: &Ctx, item: &Outgoing) {
         markup,
     } = item
     {
-        for place in ctx.posted.take(*session, *serial) {
+        let places = ctx.posted.take(*session, *serial);
+        // A named event tests wait on.
+        tracing::debug!(
+            "outbox: decision {serial} of {session} settled in {} messages",
+            places.len()
+        );
+        for place in places {
             topics::unpin(bot, ctx, place).await;
             let (chat, message) = place.ids();
             let edit = Outgoing::Edit {

@@ -98,6 +98,14 @@ impl Posted {
         self.lock().contains_key(&(session, serial))
     }
 
+    /// Whether `place` is recorded as showing the decision: the notifier
+    /// edits it when the decision settles.
+    pub(crate) fn lists(&self, session: SessionId, serial: u32, place: Place) -> bool {
+        self.lock()
+            .get(&(session, serial))
+            .is_some_and(|list| list.contains(&place))
+    }
+
     /// Forgets the decision, returning the messages that showed it.
     pub(crate) fn take(&self, session: SessionId, serial: u32) -> Vec<Place> {
         let mut places = self.lock();

@@ -11,9 +11,10 @@ use super::callback::Action;
 use super::command::PEEK_DEFAULT;
 use super::commands::{Reply, peek_reply, state_reply};
 use super::outbox::{Outgoing, Thread};
+use super::posted::Place;
 use super::{BotError, Ctx, HandlerResult, TgBot, media, render, send, topics};
 use crate::config::UserId;
-use crate::session::AnswerOutcome;
+use crate::session::{AnswerOutcome, Decision, SessionRecord, Tapped};
 
 /// A tap by someone not allowed: acknowledged, nothing done.
 pub(super) async fn stranger(bot: TgBot, query: CallbackQuery) -> HandlerResult {
@@ -173,8 +174,9 @@ impl Tap<'_> {
     }
 
     /// Says how the tap went, and leaves the tapped message without live
-    /// buttons whatever the outcome (the notifier edits the decision's other
-    /// messages; a tapped message an earlier run did not record is edited here).
+    /// buttons whatever the outcome (the notifier edits the messages the
+    /// registry lists; one it does not, say from a crash right after it was
+    /// sent, is edited here).
     fn answered(&self, outcome: AnswerOutcome) -> String {
         match outcome {
             AnswerOutcome::Sent {
@@ -183,7 +185,7 @@ impl Tap<'_> {
                 tapped,
                 asks_reply,
             } => {
-                self.edit(&render::tapped(&session, &decision, &tapped));
+                self.settle(&session, &decision, &tapped);
                 if asks_reply {
                     let prompt = render::ask_reply(&session);
                     let ask = Outgoing::ask_reply(self.chat, &prompt);
@@ -196,7 +198,7 @@ impl Tap<'_> {
                 decision,
                 tapped,
             } => {
-                self.edit(&render::tapped(&session, &decision, &tapped));
+                self.settle(&session, &decision, &tapped);
                 format!("Already answered: {}, by {}", tapped.option, tapped.by)
             }
             AnswerOutcome::NotOpen => {
@@ -214,6 +216,15 @@ impl Tap<'_> {
     fn state_change(&self, record: crate::session::SessionRecord) -> String {
         state_reply(self.ctx, &record).deliver(self.ctx, self.chat, self.thread);
         format!("{} is {}", record.name, record.state)
+    }
+
+    /// Marks the tapped message answered, unless the notifier's edit of
+    /// every message showing the decision will (one edit, not two).
+    fn settle(&self, session: &SessionRecord, decision: &Decision, tapped: &Tapped) {
+        let place = Place::new(self.chat, self.message);
+        if !self.ctx.posted.lists(session.id, decision.serial, place) {
+            self.edit(&render::tapped(session, decision, tapped));
+        }
     }
 
     /// Replaces the tapped message's text and takes its buttons off.
