@@ -22,9 +22,10 @@
 //! `Instant`, turned into wall-clock time by reading both clocks just before
 //! the trigger). The trigger (a line on the FIFO) makes no output, so it is not
 //! the event measured. Each prompt is in another session, spaced 1.1 to
-//! 1.35 s apart: the Throttle adaptor holds a second message to one chat
-//! within a second, and the jitter spreads the prompts over every phase of
-//! the watcher's 250 ms poll.
+//! 1.35 s apart, so the pacing under Telegram's limits (ten messages a
+//! second and sixty a minute to a chat, src/telegram/pace.rs) never holds
+//! one, and the jitter spreads the prompts over every phase of the
+//! watcher's 250 ms poll.
 //!
 //! With Claude's events: the second half of the sessions run the same
 //! agent through a link named `claude`, so tgmux wires them as Claude Code
@@ -70,7 +71,7 @@ const BURST_TARGET_MS: f64 = 2000.0;
 /// Prompts that open at once in the burst measurement.
 const BURST: usize = 10;
 
-/// Least time between two prompts, so the per-chat throttle never holds one.
+/// Least time between two prompts, so the per-chat pacing never holds one.
 const SPACING: Duration = Duration::from_millis(1100);
 
 #[tokio::main(flavor = "multi_thread")]
@@ -135,6 +136,9 @@ async fn main() {
     // prompts opening at once (later, the one-by-one prompts have used up
     // the chat's 60 messages a minute), and /ls of every session.
     let burst = measure_burst(&api, &folders, &mut rounds).await;
+    // The burst filled the chat's ten messages a second: without this pause
+    // /ls would wait for the first of them to be a second old.
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let (list_ms, list_messages) = measure_list(&api).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let mut prompt_ms = Vec::new();

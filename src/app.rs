@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use teloxide::adaptors::throttle::Limits;
 use teloxide::prelude::*;
 
 use crate::config::Config;
@@ -19,18 +18,6 @@ use crate::watch::Watcher;
 
 /// How often the watcher looks at the tmux server.
 pub const WATCH_INTERVAL: Duration = Duration::from_millis(250);
-
-/// Pacing under Telegram's limits. A private chat takes about a message a
-/// second sustained but short bursts well (several prompts opening at once
-/// must all reach the phone within a couple of seconds), so bursts of up to
-/// 10 a second go at once and 60 a minute is the sustained cap; a 429 is
-/// waited out by the outbox anyway. The per-minute cap of 20 applies to groups.
-const LIMITS: Limits = Limits {
-    messages_per_sec_chat: 10,
-    messages_per_min_chat: 60,
-    messages_per_min_channel_or_supergroup: 20,
-    messages_per_sec_overall: 30,
-};
 
 /// Variables a session does not get from the bot: the secrets (an agent
 /// has no business with the bot token or the transcription key), and what
@@ -130,9 +117,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         report.adopted.len()
     );
 
-    let bot: TgBot = Bot::new(config.token.expose())
-        .set_api_url(config.api_url.clone())
-        .throttle(LIMITS);
+    let bot: TgBot = Bot::new(config.token.expose()).set_api_url(config.api_url.clone());
     let me = send::retrying("getMe", || bot.get_me().send())
         .await
         .map_err(|e| match e {

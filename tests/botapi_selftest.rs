@@ -18,7 +18,6 @@ use serde_json::{Value, json};
 use support::botapi::{BOT_ID, BOT_USERNAME, BotApi, Fault};
 use teloxide::{
     ApiError, RequestError,
-    adaptors::throttle::Limits,
     dispatching::{Dispatcher, UpdateFilterExt},
     dptree,
     prelude::*,
@@ -495,23 +494,6 @@ async fn injected_faults_surface_as_teloxide_errors() {
     assert_eq!(sent, ["d"]);
     let errors: Vec<_> = api.calls().into_iter().map(|c| c.error.is_some()).collect();
     assert_eq!(errors, [true, true, true, true, true, false, false]);
-}
-
-/// The Throttle adaptor tgmux uses sleeps out a 429 and retries by itself.
-#[tokio::test(flavor = "multi_thread")]
-async fn throttle_retries_after_a_429() {
-    let api = BotApi::start().await;
-    let bot = api.bot().throttle(Limits::default());
-    api.fail_next("sendMessage", 1, Fault::RetryAfter(1));
-    let started = Instant::now();
-    bot.send_message(ChatId(USER), "eventually").await.unwrap();
-    assert!(
-        started.elapsed() >= Duration::from_millis(900),
-        "{:?}",
-        started.elapsed()
-    );
-    let errors: Vec<_> = api.calls().into_iter().map(|c| c.error.is_some()).collect();
-    assert_eq!(errors, [true, false]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

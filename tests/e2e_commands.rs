@@ -3,6 +3,8 @@
 
 mod support;
 
+use std::time::{Duration, Instant};
+
 use support::bot::{ALICE, BotProcess, BotSetup, MALLORY, WAIT, ask, tap};
 use support::botapi::BotApi;
 use support::botapi::Fault;
@@ -325,6 +327,42 @@ async fn restart_reports_live_sessions_and_keeps_working() {
     })
     .await;
     assert_eq!(typed(&sandbox, 1), vec!["still here".to_owned()]);
+}
+
+/// Replies that pile up go at once, up to ten in any second to a chat (the
+/// start-up message counts too), and the rest as soon as a second allows.
+#[tokio::test(flavor = "multi_thread")]
+async fn piled_up_replies_go_at_once_up_to_ten_a_second() {
+    let (api, _sandbox, _setup, _bot) = recording_bot().await;
+    for _ in 0..12 {
+        api.send_text(ALICE, "/ls");
+    }
+    let sent = |c: &support::botapi::Call| {
+        c.method == "sendMessage" && c.error.is_none() && c.body["chat_id"] == ALICE
+    };
+    wait_until(WAIT, "the twelve replies", || {
+        api.calls().iter().filter(|c| sent(c)).count() == 13
+    });
+    let at: Vec<Instant> = api
+        .calls()
+        .iter()
+        .filter(|c| sent(c))
+        .map(|c| c.at)
+        .collect();
+    // Counted when the bot sends, seen when the server receives: a trip
+    // quicker than the one ten messages before shortens the span a little.
+    let trip = Duration::from_millis(50);
+    for i in 10..at.len() {
+        let span = at[i] - at[i - 10];
+        assert!(
+            span >= Duration::from_secs(1) - trip,
+            "messages {} to {i} went within {span:?}",
+            i - 10
+        );
+    }
+    // Paced in steps of 250 ms (teloxide's Throttle), ten take 2.25 s or more.
+    let ten = at[10] - at[1];
+    assert!(ten < Duration::from_secs(2), "ten replies took {ten:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -335,7 +335,7 @@ async fn get(
         Thread::Topic(thread) => Some(topics::thread_id(thread)),
         Thread::Main | Thread::Of(_) => None,
     };
-    send::file(bot, here.chat, thread, &file, &caption, keyboard).await?;
+    send::file(bot, &ctx.pace, here.chat, thread, &file, &caption, keyboard).await?;
     Ok(Reply::Sent)
 }
 

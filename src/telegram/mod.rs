@@ -12,6 +12,7 @@ mod markdown;
 pub mod media;
 pub mod notifier;
 mod outbox;
+mod pace;
 mod posted;
 pub mod render;
 pub mod send;
@@ -71,6 +72,8 @@ pub struct Ctx {
     pub home: Option<PathBuf>,
     posted: posted::Posted,
     outbox: Arc<outbox::Outbox>,
+    /// New messages wait here for room under Telegram's limits.
+    pace: pace::Pace,
     /// The message of each line the outbox shows in each chat (a turn's
     /// progress, the answer to a voice note or file), while it is edited.
     progress: std::sync::Mutex<std::collections::HashMap<(outbox::Line, i64), i32>>,
@@ -96,6 +99,7 @@ impl Ctx {
             home,
             posted: posted::Posted::load(data_dir),
             outbox: Arc::new(outbox::Outbox::open(data_dir)?),
+            pace: pace::Pace::default(),
             progress: Default::default(),
             media,
             topics: chat.map(topics::Topics::new),

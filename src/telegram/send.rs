@@ -5,7 +5,6 @@
 use std::future::Future;
 use std::time::Duration;
 
-use teloxide::adaptors::Throttle;
 use teloxide::payloads::{EditMessageTextSetters, SendDocumentSetters, SendMessageSetters};
 use teloxide::prelude::*;
 use teloxide::types::{
@@ -15,10 +14,11 @@ use teloxide::{ApiError, RequestError};
 
 use super::html::Html;
 use super::outbox::Outgoing;
+use super::pace::Pace;
 use crate::files::FileToSend;
 
-/// The bot as tgmux uses it: rate-limited by teloxide's Throttle adaptor.
-pub type TgBot = Throttle<Bot>;
+/// The bot as tgmux uses it; new messages are paced by [`Pace`].
+pub type TgBot = Bot;
 
 /// Attempts of a direct call before a transient failure is given up on.
 const MAX_ATTEMPTS: u32 = 8;
@@ -97,10 +97,11 @@ where
     }
 }
 
-/// Sends a file from a session's folder as a document, at once, in forum
-/// topic `thread` when given.
+/// Sends a file from a session's folder as a document, at once (once
+/// `pace` has room for it), in forum topic `thread` when given.
 pub(crate) async fn file(
     bot: &TgBot,
+    pace: &Pace,
     chat: ChatId,
     thread: Option<ThreadId>,
     file: &FileToSend,
@@ -117,16 +118,21 @@ pub(crate) async fn file(
         if let Some(thread) = thread {
             request = request.message_thread_id(thread);
         }
-        request.send()
+        let request = request.send();
+        async move {
+            pace.slot(chat).await;
+            request.await
+        }
     })
     .await
 }
 
 /// Makes one attempt at an outbox item, a message or document going in
-/// forum topic `thread` when given; the message, for a message sent. An
-/// edit that changes nothing counts as done.
+/// forum topic `thread` when given (once `pace` has room for it); the
+/// message, for a message sent. An edit that changes nothing counts as done.
 pub(crate) async fn item(
     bot: &TgBot,
+    pace: &Pace,
     item: &Outgoing,
     thread: Option<ThreadId>,
 ) -> Result<Option<Message>, RequestError> {
@@ -138,6 +144,7 @@ pub(crate) async fn item(
             ask_reply,
             ..
         } => {
+            pace.slot(ChatId(*chat)).await;
             let mut request = bot
                 .send_message(ChatId(*chat), markup)
                 .parse_mode(ParseMode::Html);
@@ -159,6 +166,7 @@ pub(crate) async fn item(
             keyboard,
             ..
         } => {
+            pace.slot(ChatId(*chat)).await;
             let file =
                 InputFile::memory(contents.clone().into_bytes()).file_name(file_name.clone());
             let mut request = bot

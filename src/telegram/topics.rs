@@ -134,17 +134,19 @@ pub(crate) async fn send(
         }
         (Some(topics), _) => match item.thread() {
             Thread::Of(session) => (topics, session),
-            Thread::Topic(thread) => return send::item(bot, item, Some(thread_id(thread))).await,
-            Thread::Main => return send::item(bot, item, None).await,
+            Thread::Topic(thread) => {
+                return send::item(bot, &ctx.pace, item, Some(thread_id(thread))).await;
+            }
+            Thread::Main => return send::item(bot, &ctx.pace, item, None).await,
         },
-        (None, _) => return send::item(bot, item, None).await,
+        (None, _) => return send::item(bot, &ctx.pace, item, None).await,
     };
     let thread = thread_of(bot, ctx, topics, session).await?;
-    match send::item(bot, item, thread).await {
+    match send::item(bot, &ctx.pace, item, thread).await {
         Err(e) if thread.is_some() && deleted(&e) => {
             forget(ctx, topics, session).await;
             let thread = thread_of(bot, ctx, topics, session).await?;
-            send::item(bot, item, thread).await
+            send::item(bot, &ctx.pace, item, thread).await
         }
         sent => sent,
     }

@@ -23,7 +23,7 @@ use super::{json::error_response, model::Model, rules::ApiError};
 #[derive(Clone, Debug, PartialEq)]
 pub enum Fault {
     /// HTTP 429 with `parameters.retry_after`: teloxide returns
-    /// `RequestError::RetryAfter` (and the Throttle adaptor sleeps and retries).
+    /// `RequestError::RetryAfter`.
     RetryAfter(u32),
     /// This HTTP status with this description. Beware: teloxide sleeps 10 s
     /// before it reports any 5xx status.
