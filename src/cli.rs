@@ -35,9 +35,7 @@ pub fn ls(all: bool) -> Result<ExitCode, String> {
                 SessionState::Stopped {
                     exit_status: Some(code),
                 } => state.push_str(&format!(" ({code})")),
-                SessionState::Active {
-                    pending: Some(_), ..
-                } => state.push_str(" ?"),
+                SessionState::Active { .. } if r.state.awaiting().is_some() => state.push_str(" ?"),
                 _ => {}
             }
             [

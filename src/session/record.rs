@@ -51,6 +51,11 @@ impl SessionState {
         }
     }
 
+    /// The open decision no tap has answered yet: the agent waits for you.
+    pub fn awaiting(&self) -> Option<&Decision> {
+        self.pending().filter(|d| d.tapped.is_none())
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             SessionState::Starting => "starting",

@@ -115,9 +115,7 @@ pub(crate) fn pre_blocks(text: &str) -> Vec<Html> {
 pub(crate) fn state_emoji(state: &SessionState) -> &'static str {
     match state {
         SessionState::Starting => "⏳",
-        SessionState::Active {
-            pending: Some(_), ..
-        } => "❓",
+        SessionState::Active { .. } if state.awaiting().is_some() => "❓",
         SessionState::Active { .. } => "🟢",
         SessionState::Stopped { .. } => "⏹",
         SessionState::Errored { .. } => "⚠️",

@@ -75,9 +75,7 @@ fn list_line(record: &SessionRecord, now: DateTime<Utc>, home: Option<&Path>) ->
         .push_raw(" · ")
         .push_text(&truncate(&record.agent, 40));
     match &record.state {
-        SessionState::Active {
-            pending: Some(_), ..
-        } => {
+        SessionState::Active { .. } if record.state.awaiting().is_some() => {
             line.push_raw(" · waiting for you");
         }
         SessionState::Errored { error } => {

@@ -232,3 +232,32 @@ fn ages() {
     assert_eq!(age(now - chrono::Duration::hours(3), now), "3h");
     assert_eq!(age(now - chrono::Duration::days(2), now), "2d");
 }
+
+#[test]
+fn a_tapped_decision_no_longer_waits_for_you() {
+    let decision = |tapped: Option<Tapped>| Decision {
+        serial: 1,
+        prompt: Prompt {
+            question: "Proceed?".into(),
+            context: None,
+            options: vec![],
+            default: None,
+            multi_select: false,
+        },
+        tool: None,
+        opened_at: Utc::now(),
+        tapped,
+    };
+    let with = |tapped| SessionState::Active {
+        since: Utc::now(),
+        pending: Some(Box::new(decision(tapped))),
+        task: None,
+    };
+    assert_eq!(state_emoji(&with(None)), "❓");
+    let tap = Tapped {
+        by: "Alice".into(),
+        option: "Yes".into(),
+        at: Utc::now(),
+    };
+    assert_eq!(state_emoji(&with(Some(tap))), "🟢");
+}
