@@ -450,10 +450,36 @@ fn claude_multi_select_is_shown_but_answered_by_no_key() {
 }
 
 #[test]
-fn claude_theme_menu_has_no_question_to_read() {
-    for screen in claude_screens("theme") {
-        assert_eq!(classify(&screen), Screen::Unknown, "{screen}");
-    }
+fn claude_theme_menu_is_asked_by_its_instruction_line() {
+    let found = decision_at_every_size("claude-theme");
+    assert_eq!(
+        found.question,
+        "Choose the text style that looks best with your terminal"
+    );
+    assert_eq!(
+        found.context.as_deref(),
+        Some("To change this later, run /theme")
+    );
+    assert_eq!(
+        labels(&found),
+        [
+            "Auto (match terminal)",
+            "Dark mode",
+            "Light mode",
+            "Dark mode (colorblind-friendly)",
+            "Light mode (colorblind-friendly)",
+            "Dark mode (ANSI colors only)",
+            "Light mode (ANSI colors only)",
+        ]
+    );
+    assert_eq!(found.default, Some(0));
+    let downs = |n: usize| {
+        let mut keys = vec![Down; n];
+        keys.push(Enter);
+        keys
+    };
+    assert_eq!(keys(&found), (0..7).map(downs).collect::<Vec<_>>());
+    assert!(!found.multi_select);
 }
 
 // ---- Codex 0.171.0 and Aider 0.86.2, captured by tests/real_agents ------------
@@ -499,7 +525,13 @@ fn codex_patch_approval() {
     );
     assert_eq!(
         found.context.as_deref(),
-        Some("Description: Apply proposed file edits\nDestination: /home/dev/code/webapp/app.py")
+        Some(
+            "Description: Apply proposed file edits\n\
+             Destination: /home/dev/code/webapp/app.py\n\
+             Edited app.py (+1 -1)\n\
+             2 -    print(\"hello\")\n\
+             2 +    print(\"goodbye\")"
+        )
     );
     assert_codex_approval(&found, "Yes, and don't ask again for these files");
 }
