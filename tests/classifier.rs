@@ -960,15 +960,8 @@ fn wrapped_label_is_joined_and_feedback_option_asks_for_a_reply() {
 
 #[test]
 fn a_heading_asks_only_a_numbered_menu_or_as_an_instruction() {
-    let picker = |heading: &str| {
-        screen(&[
-            heading,
-            "",
-            " ❯ main",
-            "   release",
-            "   feature/login",
-        ])
-    };
+    let picker =
+        |heading: &str| screen(&[heading, "", " ❯ main", "   release", "   feature/login"]);
     let found = decision(&picker(" Select a branch to check out"));
     assert_eq!(found.question, "Select a branch to check out");
     assert_eq!(found.context, None);
