@@ -450,10 +450,36 @@ fn claude_multi_select_is_shown_but_answered_by_no_key() {
 }
 
 #[test]
-fn claude_theme_menu_has_no_question_to_read() {
-    for screen in claude_screens("theme") {
-        assert_eq!(classify(&screen), Screen::Unknown, "{screen}");
-    }
+fn claude_theme_menu_is_asked_by_its_instruction_line() {
+    let found = decision_at_every_size("claude-theme");
+    assert_eq!(
+        found.question,
+        "Choose the text style that looks best with your terminal"
+    );
+    assert_eq!(
+        found.context.as_deref(),
+        Some("To change this later, run /theme")
+    );
+    assert_eq!(
+        labels(&found),
+        [
+            "Auto (match terminal)",
+            "Dark mode",
+            "Light mode",
+            "Dark mode (colorblind-friendly)",
+            "Light mode (colorblind-friendly)",
+            "Dark mode (ANSI colors only)",
+            "Light mode (ANSI colors only)",
+        ]
+    );
+    assert_eq!(found.default, Some(0));
+    let downs = |n: usize| {
+        let mut keys = vec![Down; n];
+        keys.push(Enter);
+        keys
+    };
+    assert_eq!(keys(&found), (0..7).map(downs).collect::<Vec<_>>());
+    assert!(!found.multi_select);
 }
 
 // ---- Codex 0.171.0 and Aider 0.86.2, captured by tests/real_agents ------------
@@ -499,7 +525,13 @@ fn codex_patch_approval() {
     );
     assert_eq!(
         found.context.as_deref(),
-        Some("Description: Apply proposed file edits\nDestination: /home/dev/code/webapp/app.py")
+        Some(
+            "Description: Apply proposed file edits\n\
+             Destination: /home/dev/code/webapp/app.py\n\
+             Edited app.py (+1 -1)\n\
+             2 -    print(\"hello\")\n\
+             2 +    print(\"goodbye\")"
+        )
     );
     assert_codex_approval(&found, "Yes, and don't ask again for these files");
 }
@@ -518,6 +550,31 @@ fn codex_folder_trust() {
     );
     assert_eq!(found.default, Some(0));
     assert_eq!(keys(&found), [[Enter], [Char('2')]]);
+}
+
+#[test]
+fn codex_resume_folder_menu_is_asked_by_its_title() {
+    let found = decision_at_every_size("codex-resume-folder");
+    assert_eq!(found.question, "Working directory · resume");
+    assert_eq!(
+        found.context.as_deref(),
+        Some(
+            "Session = latest cwd recorded in the resumed session\n\
+             Current = your current working directory"
+        )
+    );
+    assert_eq!(
+        labels(&found),
+        [
+            "Use session directory (/home/dev/code/webapp)",
+            "Use current directory (/home/dev/code/other)",
+            "Always use session directory",
+            "Always use current directory",
+        ]
+    );
+    assert_eq!(found.default, Some(0));
+    assert_eq!(keys(&found), numbered('4', 0));
+    assert_eq!(asks_reply(&found), [false; 4]);
 }
 
 /// An Aider question's text and context, answered with a letter and Enter.
@@ -899,6 +956,60 @@ fn wrapped_label_is_joined_and_feedback_option_asks_for_a_reply() {
              Build the web package for production"
         )
     );
+}
+
+#[test]
+fn a_heading_asks_only_a_numbered_menu_or_as_an_instruction() {
+    let picker =
+        |heading: &str| screen(&[heading, "", " ❯ main", "   release", "   feature/login"]);
+    let found = decision(&picker(" Select a branch to check out"));
+    assert_eq!(found.question, "Select a branch to check out");
+    assert_eq!(found.context, None);
+    assert_eq!(labels(&found), ["main", "release", "feature/login"]);
+    assert_eq!(
+        keys(&found),
+        [vec![Enter], vec![Down, Enter], vec![Down, Down, Enter]]
+    );
+    for heading in [" Recent branches", " Selected branches", " ● Choose one"] {
+        assert!(
+            !matches!(classify(&picker(heading)), Screen::Decision(_)),
+            "{heading}"
+        );
+    }
+    // An instruction in the agent's answer above its idle input box.
+    let idle = screen(&[
+        "● Choose one of these and tell me:",
+        "  - keep the cache",
+        "  - drop it",
+        "",
+        "RULE",
+        "❯ ",
+        "RULE",
+        "  ? for shortcuts",
+    ]);
+    assert_eq!(classify(&idle), Screen::Idle);
+}
+
+#[test]
+fn a_diff_from_earlier_in_the_transcript_is_no_part_of_a_command_question() {
+    let text = screen(&[
+        "• Edited app.py (+1 -1)",
+        "    2 -    print(\"hello\")",
+        "    2 +    print(\"goodbye\")",
+        "",
+        "• Now I will run the tests.",
+        "",
+        "  Would you like to run the following command?",
+        "",
+        "  $ pytest",
+        "",
+        "› 1. Yes, proceed (y)",
+        "  2. No, and tell Codex what to do differently (esc)",
+        "",
+        "  Press enter to confirm or esc to cancel",
+    ]);
+    let found = decision(&text);
+    assert_eq!(found.context.as_deref(), Some("$ pytest"));
 }
 
 #[test]

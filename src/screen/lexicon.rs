@@ -4,6 +4,14 @@
 /// Menu cursors, and the selected radio button.
 pub(super) const CURSORS: &[char] = &['❯', '›', '>', '▶', '►', '→', '●', '◉'];
 
+/// Marks of the option that is the current setting, drawn between the
+/// cursor and the label (Claude Code's theme picker: `❯ ✔ Auto`).
+pub(super) const CURRENT_MARKS: &[char] = &['✔', '✓'];
+
+/// Verbs that start an instruction heading a menu (`Choose the text style
+/// …`): with no `?` sentence above it, that line is the menu's question.
+pub(super) const INSTRUCTIONS: &[&str] = &["Choose", "Select", "Pick"];
+
 /// Unselected radio buttons.
 pub(super) const RADIOS: &[char] = &['○', '◯', '◦'];
 
@@ -44,6 +52,17 @@ pub(super) const HINTS: &[&str] = &[
 pub(super) const KEY_WORDS: &[&str] = &[
     "esc", "enter", "return", "tab", "shift", "ctrl", "alt", "cmd", "meta", "space",
 ];
+
+/// Start of a control key in caret notation (`^c quit`).
+pub(super) const CARET: char = '^';
+
+/// Dashes of a dashed rule, which frames a diff or preview inside a dialog
+/// rather than starting one.
+pub(super) const DASHES: &[char] = &['╌', '╍', '┄', '┅', '┈', '┉'];
+
+/// Lines an agent draws under a collapsed transcript entry to expand it
+/// (Codex's `+ Show details`): no part of what the entry shows.
+pub(super) const EXPANDERS: &[&str] = &["Show details"];
 
 /// Phrases of a footer or status line that say the agent is busy (lowercase).
 pub(super) const WORKING_HINTS: &[&str] = &["esc to interrupt", "ctrl+c to interrupt"];

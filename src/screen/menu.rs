@@ -1,7 +1,9 @@
 //! Menus: numbered or not, with a cursor or radio marks, boxed or not, and
 //! the question above them.
 
-use super::lexicon::{CHECKBOXES, CURSORS, KEY_WORDS, RADIOS};
+use super::lexicon::{
+    CHECKBOXES, CURRENT_MARKS, CURSORS, EXPANDERS, INSTRUCTIONS, KEY_WORDS, RADIOS,
+};
 use super::prompt::{Prompt, PromptEnd, context_of, option};
 use super::text::{
     Line, is_box_bottom, is_box_top, is_bullet, is_edge, is_hint, is_rule, push_words,
@@ -23,6 +25,12 @@ const HEADING_SPAN: usize = 3;
 /// Lines above a question searched for the top edge of its dialog.
 const DIALOG_SPAN: usize = 24;
 
+/// Most lines of the block right above a menu read as its heading.
+const MAX_HEADING: usize = 4;
+
+/// Most lines of a change drawn above a question kept in its context.
+const MAX_CHANGE: usize = 20;
+
 /// A mark at the start of a menu line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Marker {
@@ -43,6 +51,7 @@ pub(super) struct Head<'a> {
 }
 
 /// Reads a line as a menu line if it starts with a marker or `N.` / `N)`.
+/// A current-setting mark before the label is no part of it.
 pub(super) fn parse_head<'a>(line: &Line<'a>) -> Option<Head<'a>> {
     let body = line.body;
     let (marker, rest) = split_marker(body);
@@ -50,6 +59,7 @@ pub(super) fn parse_head<'a>(line: &Line<'a>) -> Option<Head<'a>> {
     if marker.is_none() && number.is_none() {
         return None;
     }
+    let label = without_current_mark(label);
     let label_col = line.indent + body[..body.len() - label.len()].chars().count();
     Some(Head {
         marker,
@@ -84,6 +94,17 @@ fn split_number(text: &str) -> (Option<u32>, &str) {
             (text[..digits].parse().ok(), rest.trim_start())
         }
         _ => (None, text),
+    }
+}
+
+/// `label` without a leading current-setting mark (`✔ Auto`).
+fn without_current_mark(label: &str) -> &str {
+    let mut chars = label.chars();
+    match chars.next() {
+        Some(c) if CURRENT_MARKS.contains(&c) && chars.as_str().starts_with(' ') => {
+            chars.as_str().trim_start()
+        }
+        _ => label,
     }
 }
 
@@ -300,12 +321,25 @@ pub(super) fn menu_prompt(lines: &[Line], end: PromptEnd) -> Option<Prompt> {
     // Check boxes: a digit only toggles its box, so no single key answers
     // the question; the phone is shown it and told to answer at the terminal.
     let multi_select = menu.items.iter().any(Item::is_checkbox);
-    let question = find_question(lines, menu.top)?;
-    let hinted = end.hinted || is_hint(lines[question.end].body);
-    if !shape.numbered && !hinted {
-        return None;
-    }
-    let context = menu_context(lines, &question, menu.top);
+    let (question, context) = match find_question(lines, menu.top) {
+        Some(question) => {
+            let hinted = end.hinted || is_hint(lines[question.end].body);
+            if !shape.numbered && !hinted {
+                return None;
+            }
+            let context = menu_context(lines, &question, menu.top);
+            (question.text, context)
+        }
+        None => {
+            let heading = find_heading(lines, menu.top)?;
+            if !shape.numbered && !is_instruction(heading.title.body) {
+                return None;
+            }
+            let mut title = String::new();
+            push_words(&mut title, heading.title.body);
+            (title, context_of(heading.notes))
+        }
+    };
     let options = menu
         .items
         .into_iter()
@@ -319,7 +353,7 @@ pub(super) fn menu_prompt(lines: &[Line], end: PromptEnd) -> Option<Prompt> {
             option(item.label, keys)
         })
         .collect();
-    let mut prompt = Prompt::new(question.text, context, options, Some(cursor));
+    let mut prompt = Prompt::new(question, context, options, Some(cursor));
     prompt.multi_select = multi_select;
     Some(prompt)
 }
@@ -408,19 +442,98 @@ fn sentence_start(lines: &[Line], at: usize) -> usize {
     start
 }
 
+/// The block right above a menu that has no `?` sentence to ask its
+/// question: its first line (a title, an instruction) and the notes under it.
+struct Heading<'l, 'a> {
+    title: &'l Line<'a>,
+    notes: &'l [Line<'a>],
+}
+
+/// The block of up to [`MAX_HEADING`] lines ending just above a menu (past
+/// one blank line), below a blank line or an edge; none if it is transcript,
+/// a rule or menu lines.
+fn find_heading<'l, 'a>(lines: &'l [Line<'a>], menu_top: usize) -> Option<Heading<'l, 'a>> {
+    let mut end = menu_top;
+    if end > 0 && lines[end - 1].is_blank() {
+        end -= 1;
+    }
+    let height = lines[..end]
+        .iter()
+        .rev()
+        .take(MAX_HEADING + 1)
+        .take_while(|line| !line.is_blank() && !is_edge(line.body))
+        .count();
+    if height == 0 || height > MAX_HEADING {
+        return None;
+    }
+    let block = &lines[end - height..end];
+    let own = block
+        .iter()
+        .all(|line| !(is_bullet(line.body) || is_rule(line.body) || parse_head(line).is_some()));
+    let (title, notes) = block.split_first()?;
+    own.then_some(Heading { title, notes })
+}
+
+/// `Choose the text style …`: a line that tells the user to pick.
+fn is_instruction(body: &str) -> bool {
+    INSTRUCTIONS.iter().any(|verb| {
+        body.strip_prefix(verb)
+            .is_some_and(|rest| rest.starts_with(' '))
+    })
+}
+
 /// What a menu is about: the dialog's lines above the question (title,
 /// command, file), or failing that the lines between question and menu, or
-/// the short block just above the question (a title and a folder).
+/// the short block just above the question (a title and a folder); then any
+/// change drawn above the question.
 fn menu_context(lines: &[Line], question: &Question, menu_top: usize) -> Option<String> {
     let above = dialog_top(lines, question.start)
         .and_then(|top| context_of(&lines[top + 1..question.start]));
-    above
+    let own = above
         .or_else(|| {
             let below = &lines[question.end + 1..menu_top];
             let rest_of_paragraph = below.iter().take_while(|line| !line.is_blank()).count();
             context_of(&below[rest_of_paragraph..])
         })
-        .or_else(|| context_of(block_above(lines, question.start)))
+        .or_else(|| context_of(block_above(lines, question.start)));
+    match (own, change_above(lines, question.start)) {
+        (Some(own), Some(change)) => Some(format!("{own}\n{change}")),
+        (own, change) => own.or(change),
+    }
+}
+
+/// The change a question asks about, when the agent drew it as the
+/// transcript entry right above the question (Codex's `• Edited app.py
+/// (+1 -1)` and its diff): the entry's first line without its bullet, then
+/// its lines (up to [`MAX_CHANGE`]), when they hang under the bullet and
+/// show a diff. Nothing above that entry is read.
+fn change_above(lines: &[Line], question_start: usize) -> Option<String> {
+    let above = &lines[..question_start];
+    let head = above.iter().rposition(|line| {
+        is_bullet(line.body) || is_rule(line.body) || parse_head(line).is_some()
+    })?;
+    let bullet = &above[head];
+    let (_, title) = bullet.body.split_once(char::is_whitespace)?;
+    let entry = above[head + 1..].iter().filter(|line| !line.is_blank());
+    let hangs = entry.clone().all(|line| line.indent > bullet.indent);
+    let shows_diff = entry.clone().any(|line| is_diff_line(line.body));
+    if !(is_bullet(bullet.body) && hangs && shows_diff) {
+        return None;
+    }
+    let mut out = title.trim().to_owned();
+    let kept = entry.filter(|line| !EXPANDERS.iter().any(|e| line.body.ends_with(e)));
+    for line in kept.take(MAX_CHANGE) {
+        out.push('\n');
+        out.push_str(line.body);
+    }
+    Some(out)
+}
+
+/// `2 -    old`, `12 +new`: a changed line of a diff, after its line number.
+fn is_diff_line(body: &str) -> bool {
+    let digits = body.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = body[digits..].trim_start();
+    digits > 0 && rest.len() < body.len() - digits && rest.starts_with(['+', '-'])
 }
 
 /// The lines of the block ending just above line `at` (past one blank line),

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::lexicon::{REPLY_PHRASES, TIP_PREFIX};
 use super::line_prompt::{line_prompt, parse_line_prompt};
 use super::menu::{menu_prompt, parse_head};
-use super::text::{Line, contains_ignore_case, is_box_bottom, is_hint, is_rule};
+use super::text::{Line, contains_ignore_case, is_box_bottom, is_dashed_rule, is_hint, is_rule};
 use crate::tmux::Key;
 
 /// A question on an agent's screen and the ways to answer it.
@@ -161,6 +161,9 @@ impl Fnv {
 /// Hint or footer lines allowed below a live prompt.
 const MAX_TRAILERS: usize = 4;
 
+/// Lines of a preview drawn below a menu between dashed rules.
+const MAX_PREVIEW: usize = 12;
+
 /// Lines of notes a dialog may draw in its box below its options.
 const MAX_NOTES: usize = 6;
 
@@ -183,30 +186,51 @@ pub(super) struct PromptEnd {
     pub(super) hinted: bool,
 }
 
-/// Finds the line a live prompt would end on.
+/// Finds the line a live prompt would end on. A preview framed in dashed
+/// rules below it (Claude Code's theme picker shows a diff in the theme)
+/// counts as one trailer.
 fn prompt_end(lines: &[Line]) -> Option<PromptEnd> {
     let mut trailers = 0;
     let mut hinted = false;
     let mut in_box = false;
-    for (i, line) in lines.iter().enumerate().rev() {
+    let mut below = lines.len();
+    while let Some(i) = below.checked_sub(1) {
+        below = i;
+        let line = &lines[i];
         if line.is_blank() {
             continue;
         }
-        let prompt_like = parse_head(line).is_some() || parse_line_prompt(line.body).is_some();
-        let hint = is_hint(line.body);
-        if prompt_like || !(hint || is_box_bottom(line.body)) {
-            let end = PromptEnd { line: i, hinted };
-            let notes = (!prompt_like && in_box).then(|| options_above_notes(lines, end));
-            return Some(notes.flatten().unwrap_or(end));
+        if let Some(top) = preview_top(lines, i) {
+            below = top;
+        } else {
+            let prompt_like = parse_head(line).is_some() || parse_line_prompt(line.body).is_some();
+            let hint = is_hint(line.body);
+            if prompt_like || !(hint || is_box_bottom(line.body)) {
+                let end = PromptEnd { line: i, hinted };
+                let notes = (!prompt_like && in_box).then(|| options_above_notes(lines, end));
+                return Some(notes.flatten().unwrap_or(end));
+            }
+            in_box |= is_box_bottom(line.body);
+            hinted |= hint;
         }
-        in_box |= is_box_bottom(line.body);
-        hinted |= hint;
         trailers += 1;
         if trailers > MAX_TRAILERS {
             return None;
         }
     }
     None
+}
+
+/// When line `bottom` is a dashed rule closing a preview, the line of the
+/// dashed rule opening it, at most [`MAX_PREVIEW`] lines above.
+fn preview_top(lines: &[Line], bottom: usize) -> Option<usize> {
+    if !is_dashed_rule(lines[bottom].body) {
+        return None;
+    }
+    let from = bottom.saturating_sub(MAX_PREVIEW + 1);
+    (from..bottom)
+        .rev()
+        .find(|&i| is_dashed_rule(lines[i].body))
 }
 
 /// When a dialog's box ends the screen and `end` is a note inside it below

@@ -220,6 +220,8 @@ fn a_key_or_chord_then_to_is_a_hint() {
         "ctrl+g to edit in Vim · ~/.claude/plans/go-cuddly-hinton.md",
         "shift+tab to approve with this feedback",
         "Esc to cancel · Tab to amend",
+        "enter continue · esc use session · ^c quit",
+        "Syntax theme: Monokai Extended (ctrl+t to disable)",
     ] {
         assert!(is_hint(hint), "{hint}");
     }
@@ -227,6 +229,8 @@ fn a_key_or_chord_then_to_is_a_hint() {
         "Go to the settings page",
         "a to z",
         "Tab Completion to come",
+        "Dark mode (colorblind-friendly)",
+        "Raise ^2 to the power · see notes",
     ] {
         assert!(!is_hint(text), "{text}");
     }

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::lexicon::{BULLETS, HINTS, KEY_WORDS};
+use super::lexicon::{BULLETS, CARET, DASHES, HINTS, KEY_WORDS};
 
 /// Non-empty lines read from the bottom of the screen.
 pub(super) const WINDOW: usize = 40;
@@ -186,23 +186,40 @@ pub(super) fn is_box_top(body: &str) -> bool {
 
 /// A solid rule or a box's top edge: where a dialog starts.
 pub(super) fn is_edge(body: &str) -> bool {
-    is_rule(body) && !is_box_bottom(body) && !body.contains(['╌', '╍', '┄', '┅', '┈', '┉'])
+    is_rule(body) && !is_box_bottom(body) && !is_dashed_rule(body)
+}
+
+/// A dashed rule (`╌╌╌`), framing a diff or a preview inside a dialog.
+pub(super) fn is_dashed_rule(body: &str) -> bool {
+    is_rule(body) && body.contains(DASHES)
 }
 
 /// A key-hint or status line (`Esc to cancel · Tab to amend`, `ctrl+g to
-/// edit in Vim · ~/plan.md`, `enter continue · esc back`).
+/// edit in Vim · ~/plan.md`, `enter continue · esc back`, `Syntax theme:
+/// Monokai (ctrl+t to disable)`).
 pub(super) fn is_hint(body: &str) -> bool {
+    let key_to = |part: &str| {
+        part.split_once(" to ")
+            .is_some_and(|(keys, _)| is_key_chord(keys))
+    };
+    let trailing_key_to = body
+        .strip_suffix(')')
+        .and_then(|head| head.rsplit_once('('))
+        .is_some_and(|(_, hint)| key_to(hint));
     HINTS.iter().any(|hint| contains_ignore_case(body, hint))
-        || body.split(" · ").any(|part| {
-            part.split_once(" to ")
-                .is_some_and(|(keys, _)| is_key_chord(keys))
-        })
+        || body.split(" · ").any(key_to)
+        || trailing_key_to
         || is_key_list(body)
 }
 
-/// `Esc`, `Enter`, `ctrl+g`, `shift+tab`: a key or chord named by its keys.
+/// `Esc`, `Enter`, `ctrl+g`, `shift+tab`, `^c`: a key or chord named by its keys.
 fn is_key_chord(text: &str) -> bool {
-    let is_key_word = |key: &str| KEY_WORDS.iter().any(|word| key.eq_ignore_ascii_case(word));
+    let is_key_word = |key: &str| {
+        KEY_WORDS.iter().any(|word| key.eq_ignore_ascii_case(word))
+            || key
+                .strip_prefix(CARET)
+                .is_some_and(|rest| rest.chars().count() == 1)
+    };
     text.split('+')
         .all(|key| is_key_word(key) || key.chars().count() == 1)
         && text.split('+').any(is_key_word)

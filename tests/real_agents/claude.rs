@@ -499,7 +499,7 @@ struct Phone {
     sandbox: TmuxSandbox,
     model: Anthropic,
     folder: PathBuf,
-    _home: Home,
+    home: Home,
     _bot: BotProcess,
 }
 
@@ -525,7 +525,7 @@ impl Phone {
             sandbox,
             model,
             folder,
-            _home: home,
+            home,
             _bot: bot,
         }
     }
@@ -652,6 +652,46 @@ fn bash_labels(folder: &Path) -> [String; 4] {
         "Yes, and switch to auto mode".to_owned(),
         "No".to_owned(),
     ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn phone_picks_the_theme_on_a_first_run() {
+    let phone = Phone::start(
+        "",
+        |_| bash_script(),
+        |folder| Past {
+            onboarded: false,
+            ..Past::settled(folder)
+        },
+    )
+    .await;
+    let theme = phone.first_decision("Choose the text style").await;
+    assert_decision(
+        &theme,
+        "Choose the text style that looks best with your terminal",
+        "To change this later, run /theme",
+        &[
+            "Auto (match terminal)",
+            "Dark mode",
+            "Light mode",
+            "Dark mode (colorblind-friendly)",
+            "Light mode (colorblind-friendly)",
+            "Dark mode (ANSI colors only)",
+            "Light mode (ANSI colors only)",
+        ],
+        0,
+    );
+    phone.tap(&theme, "Light mode (colorblind-friendly)").await;
+    // Claude Code saves the choice in the user's settings at once.
+    let settings = phone.home.dir.path().join(".claude/settings.json");
+    let saved = wait_for("the theme saved", || {
+        let text = std::fs::read_to_string(&settings).ok()?;
+        let state: Value = serde_json::from_str(&text).ok()?;
+        state["theme"].as_str().map(str::to_owned)
+    })
+    .await;
+    assert_eq!(saved, "light-daltonized", "the pane:\n{}", phone.pane());
 }
 
 #[tokio::test(flavor = "multi_thread")]

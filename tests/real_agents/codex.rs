@@ -33,6 +33,9 @@ const DONE: &str = "All done: the marker is written.";
 const RUN_QUESTION: &str = "Would you like to run the following command?";
 /// The patch's approval question.
 const EDIT_QUESTION: &str = "Would you like to make the following edits?";
+/// The title of the menu `codex resume` shows in a folder other than the
+/// session's.
+const RESUME_TITLE: &str = "Working directory · resume";
 /// The folder-trust question.
 const TRUST_QUESTION: &str = "Trust this folder?";
 /// The file the patch changes, and its text before and after.
@@ -150,16 +153,15 @@ env_key = "TGMUX_TEST_OPENAI_KEY"
         )
     }
 
-    /// Starts Codex with `args` in its own 80x24 tmux session.
+    /// Starts Codex with `args` in its own 80x24 tmux session, in the project.
     fn start(&self, args: &str) {
+        self.start_in(&self.project(), args);
+    }
+
+    /// Starts Codex with `args` in its own 80x24 tmux session, in `folder`.
+    fn start_in(&self, folder: &Path, args: &str) {
         let command = format!("{} {args}", self.command());
-        start_agent(
-            &self.sandbox,
-            "agent",
-            &self.project(),
-            &self.env(),
-            &command,
-        );
+        start_agent(&self.sandbox, "agent", folder, &self.env(), &command);
     }
 
     /// Presses `keys` in the session started by [`Self::start`].
@@ -463,10 +465,13 @@ async fn phone_approves_a_patch() {
     let project = std::fs::canonicalize(codex.project()).expect("project path");
     assert!(
         d.visible.contains(&format!(
-            "Description: Apply proposed file edits\nDestination: {}/{APP}",
+            "Description: Apply proposed file edits\nDestination: {}/{APP}\n\
+             Edited {APP} (+1 -1)\n\
+             2 -    print(\"hello\")\n\
+             2 +    print(\"goodbye\")\n",
             project.display()
         )),
-        "the context: {}",
+        "the context and the diff: {}",
         d.visible
     );
     assert_eq!(
@@ -599,4 +604,53 @@ async fn phone_stops_and_resumes_the_conversation() {
     let last = codex.model.turns().last().cloned().expect("a turn");
     assert_eq!(last.body["prompt_cache_key"], thread, "another thread");
     assert!(last.function_output("call_1").is_some(), "history lost");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "real agent CLI: run .ci/real-agents"]
+async fn resume_from_another_folder_screens_and_current_directory() {
+    let codex = Codex::new(command_script()).await;
+    codex.start(&sh_quote(TASK));
+    wait_for_screen(
+        &codex.sandbox,
+        PANE,
+        "the command prompt",
+        shows(RUN_QUESTION, TELL_CODEX),
+    );
+    codex.keys(&["y"]);
+    wait_for_screen(&codex.sandbox, PANE, "the closing message", |s| {
+        s.contains(DONE)
+    });
+    let out = codex.sandbox.tmux(&["kill-session", "-t", PANE]);
+    assert!(out.status.success(), "kill-session: {out:?}");
+
+    // `resume --last` keeps to sessions of the folder it runs in; by its id,
+    // a session of another folder asks which folder to work in.
+    let thread = codex.model.turns()[0].body["prompt_cache_key"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let elsewhere = codex.sandbox.path("code/other");
+    std::fs::create_dir_all(&elsewhere).expect("create the other folder");
+    codex.start_in(&elsewhere, &format!("resume {thread}"));
+    let screens = capture_fixtures(
+        &codex.sandbox,
+        PANE,
+        "codex-resume-folder",
+        codex.sandbox.dir(),
+        shows(RESUME_TITLE, "4. Always use current directory"),
+    );
+    for screen in &screens {
+        let flat = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+        let other = format!("2. Use current directory ({})", elsewhere.display());
+        assert!(flat.contains(&other), "{screen}");
+    }
+    codex.keys(&["2"]);
+    let resumed = wait_for_screen(&codex.sandbox, PANE, "the old conversation", |s| {
+        s.contains(DONE) && s.contains("Ask Codex to do anything")
+    });
+    assert!(
+        resumed.contains(&*elsewhere.to_string_lossy()),
+        "not in the current folder: {resumed}"
+    );
 }
