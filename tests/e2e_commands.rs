@@ -182,6 +182,22 @@ async fn peek_shows_the_screen_escaped_and_long_screens_as_a_file() {
     }
 }
 
+/// Taps `label` on message `message` and waits for the reply saying the
+/// session's new state (`state`): it comes after the tap's answer, and
+/// after the tmux session changed, so the next command's reply is not it.
+async fn tap_for_state(
+    api: &BotApi,
+    message: i32,
+    label: &str,
+    state: &str,
+) -> support::botapi::CallbackAnswer {
+    let mark = api.sent_messages().last().map_or(0, |m| m.message_id);
+    let answer = tap(api, ALICE, message, label).await;
+    api.wait_for_message(WAIT, |m| m.message_id > mark && m.visible.contains(state))
+        .await;
+    answer
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn stop_resume_and_remove_through_buttons() {
     let (api, sandbox, setup, _bot) = recording_bot().await;
@@ -191,13 +207,13 @@ async fn stop_resume_and_remove_through_buttons() {
     .await;
     let alive = || sandbox.has_session("webapp");
 
-    let answer = tap(&api, ALICE, started.message_id, "Stop").await;
+    let answer = tap_for_state(&api, started.message_id, "Stop", "stopped; its folder").await;
     assert!(!answer.show_alert, "{:?}", answer.text);
     wait_until(WAIT, "the tmux session to go", || !alive());
 
     let list = ask(&api, ALICE, "/ls", |_| true).await;
     assert!(list.visible.contains("⏹"), "{}", list.visible);
-    tap(&api, ALICE, list.message_id, "Resume").await;
+    tap_for_state(&api, list.message_id, "Resume", "is running again").await;
     wait_until(WAIT, "the tmux session to come back", alive);
 
     let list = ask(&api, ALICE, "/ls", |_| true).await;

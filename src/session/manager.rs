@@ -282,12 +282,15 @@ impl Manager {
         Ok((record, tail))
     }
 
-    /// Kills the session's tmux session; its folder is untouched.
+    /// Kills the session's tmux session; its folder is untouched. The run
+    /// ends in the record first: the watcher, finding the session gone, then
+    /// finds no live run to report as exited (or lost with the server).
     pub fn stop(&self, id: SessionId) -> Result<SessionRecord> {
         let record = self.get(id)?;
         record.check(Move::Stop)?;
+        let stopped = self.end_run(id, Gone::Stopped, |r| Ok(r.stop(None)?))?;
         self.tmux.kill_session(record.name.as_str())?;
-        self.end_run(id, Gone::Stopped, |r| Ok(r.stop(None)?))
+        Ok(stopped)
     }
 
     /// Starts a stopped or errored session again: same folder, same agent.
@@ -304,11 +307,11 @@ impl Manager {
     }
 
     /// Stops the session if needed and keeps its record as a tombstone.
-    /// The folder is never touched.
+    /// The folder is never touched. As in [`Manager::stop`], the record
+    /// changes before the tmux session goes.
     pub fn remove(&self, id: SessionId) -> Result<SessionRecord> {
         let record = self.get(id)?;
-        self.tmux.kill_session(record.name.as_str())?;
-        self.end_run(id, Gone::Removed, |r| {
+        let removed = self.end_run(id, Gone::Removed, |r| {
             let ended = if r.state.is_live() {
                 r.stop(None)?
             } else {
@@ -316,7 +319,9 @@ impl Manager {
             };
             r.remove()?;
             Ok(ended)
-        })
+        })?;
+        self.tmux.kill_session(record.name.as_str())?;
+        Ok(removed)
     }
 
     /// Records the session's forum topic (`None`: it is gone and must be
@@ -1209,6 +1214,43 @@ mod tests {
         f.manager.resume(r.id).unwrap();
         f.tmux.set_screen("webapp", PROMPT);
         assert_sends_nothing(&f, &r, &d);
+    }
+
+    #[test]
+    fn a_look_at_the_server_in_the_middle_of_a_stop_reports_nothing() {
+        type Op = fn(&Manager, SessionId) -> Result<SessionRecord>;
+        for (op, why) in [
+            (Manager::stop as Op, Gone::Stopped),
+            (Manager::remove, Gone::Removed),
+        ] {
+            let mut f = fixture();
+            let (r, d) = asking(&mut f);
+            // The watcher listed the run as active, then finds its tmux
+            // session gone (with the server, its last session).
+            let manager = Arc::clone(&f.manager);
+            f.tmux.after_next_kill(move || {
+                manager.server_gone().unwrap();
+                // A removed session is refused as gone, and stays removed.
+                let exited = manager.exited(r.id, None, String::new());
+                assert!(
+                    matches!(
+                        exited,
+                        Ok(()) | Err(SessionError::Address(AddressError::Gone))
+                    ),
+                    "{exited:?}"
+                );
+            });
+            op(&f.manager, r.id).unwrap();
+            let events = f.events();
+            assert!(
+                matches!(
+                    events.as_slice(),
+                    [Event::DecisionClosed { ending: Ending::Gone(gone), decision, .. }]
+                        if *gone == why && *decision == d
+                ),
+                "{events:?}"
+            );
+        }
     }
 
     #[test]

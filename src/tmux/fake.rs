@@ -16,10 +16,11 @@ pub enum FakeInput {
 
 /// A tmux server in memory; test controls are its inherent methods, which
 /// panic when they name a session that does not exist.
-#[derive(Debug)]
 pub struct FakeTmux {
     socket: String,
     state: Mutex<State>,
+    /// Run once, right after the next `kill_session` took its session away.
+    after_kill: Mutex<Option<Box<dyn FnOnce() + Send>>>,
 }
 
 #[derive(Debug, Default)]
@@ -48,6 +49,7 @@ impl FakeTmux {
         FakeTmux {
             socket: socket.into(),
             state: Mutex::default(),
+            after_kill: Mutex::default(),
         }
     }
 
@@ -102,6 +104,15 @@ impl FakeTmux {
     /// Makes the next call of the trait method `method` (`"new_session"`) fail with `error`.
     pub fn fail_next(&self, method: &'static str, error: TmuxError) {
         self.lock().fail_next = Some((method, error));
+    }
+
+    /// Runs `hook` once, right after the next `kill_session` (unlocked, so
+    /// it may call the server): what others see in the middle of a stop.
+    pub fn after_next_kill(&self, hook: impl FnOnce() + Send + 'static) {
+        *self
+            .after_kill
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Box::new(hook));
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -230,6 +241,14 @@ impl Tmux for FakeTmux {
 
     fn kill_session(&self, name: &str) -> Result<(), TmuxError> {
         self.call("kill_session")?.sessions.remove(name);
+        let hook = self
+            .after_kill
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(hook) = hook {
+            hook();
+        }
         Ok(())
     }
 

@@ -17,7 +17,7 @@ use tempfile::TempDir;
 use tgmux::screen::{Screen, classify};
 
 use crate::harness;
-use crate::support::bot::{ALICE, BotProcess, BotSetup, ask, tap};
+use crate::support::bot::{ALICE, BotProcess, BotSetup, WAIT, ask, tap};
 use crate::support::botapi::{BotApi, SentMessage};
 use crate::support::models::anthropic::{Anthropic, Reply, ToolResult};
 use crate::support::tmux::TmuxSandbox;
@@ -554,7 +554,7 @@ impl Phone {
             .await
     }
 
-    /// Taps the button containing `label` and checks the tap was sent. Like
+    /// Taps the button labelled `label` and checks that option was sent. Like
     /// a person, it taps once the screen has stood still for a moment:
     /// Claude Code drops keys that come within about 0.2 s of a dialog's
     /// first drawing (seen with the plan approval).
@@ -569,13 +569,28 @@ impl Phone {
         })
         .await;
         let answer = tap(&self.api, ALICE, decision.message_id, label).await;
-        let text = answer.text.unwrap_or_default();
-        assert!(text.starts_with("Sent: ") && text.contains(label), "{text}");
+        assert_eq!(answer.text.unwrap_or_default(), format!("Sent: {label}"));
     }
 
     fn pane(&self) -> String {
         let out = self.sandbox.tmux(&["capture-pane", "-p", "-t", "=webapp:"]);
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the pane shows `text`; shows the pane if it does not.
+    async fn wait_for_pane(&self, text: &str) {
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            let pane = self.pane();
+            if pane.contains(text) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no {text:?} on screen after {WAIT:?}; the pane:\n{pane}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Waits for the stand-in to receive the result of script step `step`;
@@ -803,10 +818,7 @@ async fn phone_refuses_a_bash_command() {
     phone.tap(&d, "No").await;
     // A refusal ends the turn: the call is marked interrupted and nothing
     // goes back to the model until the user says what to do instead.
-    wait_for("the refused call on screen", || {
-        phone.pane().contains("Interrupted").then_some(())
-    })
-    .await;
+    phone.wait_for_pane("Interrupted").await;
     assert!(!phone.folder.join("marker.txt").exists());
     assert_eq!(phone.model.received().len(), 1);
     assert_eq!(phone.model.tool_result(0), None);

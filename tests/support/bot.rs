@@ -1,6 +1,8 @@
 //! The real `tgmux run` binary, started against the loopback Bot API and a
 //! tmux sandbox, as a user would run it.
 
+use std::fs::File;
+use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,7 +22,9 @@ pub const MALLORY: i64 = 6666;
 /// A running `tgmux run`.
 pub struct BotProcess {
     child: Option<Child>,
-    log: PathBuf,
+    /// The bot's stderr, held open: the log stays readable when the sandbox
+    /// folder holding it is deleted first (a test's fields drop in order).
+    log: File,
 }
 
 /// Where the bot keeps its data and which folders it may use, within a sandbox.
@@ -70,7 +74,13 @@ impl BotProcess {
             "bot-{}.log",
             STARTS.fetch_add(1, Ordering::Relaxed)
         ));
-        let stderr = std::fs::File::create(&log).expect("bot log");
+        let log = File::options()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(log)
+            .expect("bot log");
+        let stderr = log.try_clone().expect("bot log");
         let child = Command::new(env!("CARGO_BIN_EXE_tgmux"))
             .arg("run")
             .current_dir(sandbox.dir())
@@ -117,7 +127,12 @@ impl BotProcess {
 
     /// What the bot logged so far.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        let mut text = Vec::new();
+        let mut chunk = [0; 64 * 1024];
+        while let Ok(n @ 1..) = self.log.read_at(&mut chunk, text.len() as u64) {
+            text.extend_from_slice(&chunk[..n]);
+        }
+        String::from_utf8_lossy(&text).into_owned()
     }
 
     /// Kills the process with SIGKILL, as a crash would, and waits for it.

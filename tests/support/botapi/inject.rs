@@ -155,14 +155,19 @@ impl BotApi {
         id
     }
 
-    /// Taps the first button of message `message_id` whose text contains
-    /// `label`; panics listing the buttons if there is none.
+    /// Taps the button of message `message_id` labelled `label` (a default's
+    /// ⭐ aside), else the first whose text contains `label` (a label may hold
+    /// a random temp folder: "No" is in `…/.tmpNoX1b/…`); panics listing the
+    /// buttons if there is none.
     pub fn tap_button(&self, from_user: i64, message_id: i32, label: &str) -> String {
         let message = self
             .message(message_id)
             .unwrap_or_else(|| panic!("tap_button: no bot message {message_id}"));
         let buttons = message.buttons();
-        let Some((_, data)) = buttons.iter().find(|(text, _)| text.contains(label)) else {
+        let exact = |text: &str| text.strip_prefix("⭐ ").unwrap_or(text) == label;
+        let found = (buttons.iter().find(|(text, _)| exact(text)))
+            .or_else(|| buttons.iter().find(|(text, _)| text.contains(label)));
+        let Some((_, data)) = found else {
             panic!(
                 "tap_button: no button containing {label:?} on message {message_id}: {buttons:?}"
             );
