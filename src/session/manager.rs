@@ -568,13 +568,21 @@ impl Manager {
         Ok(())
     }
 
-    /// Records that the agent exited (or its tmux session vanished); says so
-    /// with the screen's last lines.
-    pub fn exited(&self, id: SessionId, exit_status: Option<i32>, tail: String) -> Result<()> {
-        if !self.get(id)?.state.is_live() {
+    /// Records that the agent of run `since` exited (or its tmux session
+    /// vanished); says so with the screen's last lines. Nothing when that run
+    /// already ended: stopped, removed, or resumed as a new run meanwhile.
+    pub fn exited(
+        &self,
+        id: SessionId,
+        since: DateTime<Utc>,
+        exit_status: Option<i32>,
+        tail: String,
+    ) -> Result<()> {
+        let Some(session) =
+            self.end_this_run(id, since, Gone::AgentExited, |r| Ok(r.stop(exit_status)?))?
+        else {
             return Ok(());
-        }
-        let session = self.end_run(id, Gone::AgentExited, |r| Ok(r.stop(exit_status)?))?;
+        };
         self.events.send(Event::Exited {
             session,
             exit_status,
@@ -583,12 +591,37 @@ impl Manager {
         Ok(())
     }
 
-    /// Records that watching the session failed, and says so.
-    pub fn failed(&self, id: SessionId, error: String) -> Result<()> {
+    /// Records that watching run `since` failed, and says so; nothing when
+    /// that run already ended.
+    pub fn failed(&self, id: SessionId, since: DateTime<Utc>, error: String) -> Result<()> {
         let message = error.clone();
-        let session = self.end_run(id, Gone::Errored, |r| Ok(r.fail(message)?))?;
+        let Some(session) =
+            self.end_this_run(id, since, Gone::Errored, |r| Ok(r.fail(message)?))?
+        else {
+            return Ok(());
+        };
         self.events.send(Event::Errored { session, error });
         Ok(())
+    }
+
+    /// [`Manager::end_run`] of run `since` only: None when the session is
+    /// not in that run any more.
+    fn end_this_run(
+        &self,
+        id: SessionId,
+        since: DateTime<Utc>,
+        why: Gone,
+        f: impl FnOnce(&mut SessionRecord) -> Result<Option<Decision>>,
+    ) -> Result<Option<SessionRecord>> {
+        let mut ended = false;
+        let session = self.end_run(id, why, |r| {
+            if !matches!(r.state, SessionState::Active { since: run, .. } if run == since) {
+                return Ok(None);
+            }
+            ended = true;
+            f(r)
+        })?;
+        Ok(ended.then_some(session))
     }
 
     /// The tmux server is gone: every live session stopped, said in one event.
@@ -1021,10 +1054,29 @@ mod tests {
     }
 
     #[test]
+    fn the_end_of_an_earlier_run_leaves_the_resumed_one_alone() {
+        let mut f = fixture();
+        let r = f.manager.create(Some("webapp"), None, None).unwrap();
+        let first = run_of(&r);
+        f.manager.stop(r.id).unwrap();
+        let resumed = f.manager.resume(r.id).unwrap();
+        f.events();
+        // A look at the first run, reported after the resume.
+        f.manager
+            .exited(r.id, first, Some(1), String::new())
+            .unwrap();
+        f.manager.failed(r.id, first, "lost".into()).unwrap();
+        assert_eq!(f.manager.get(r.id).unwrap().state, resumed.state);
+        assert_eq!(f.events(), []);
+    }
+
+    #[test]
     fn exited_agents_keep_their_status() {
         let mut f = fixture();
         let r = f.manager.create(Some("webapp"), None, None).unwrap();
-        f.manager.exited(r.id, Some(3), "bye".into()).unwrap();
+        f.manager
+            .exited(r.id, run_of(&r), Some(3), "bye".into())
+            .unwrap();
         let stopped = f.manager.get(r.id).unwrap();
         assert_eq!(
             stopped.state,
@@ -1228,10 +1280,11 @@ mod tests {
             // The watcher listed the run as active, then finds its tmux
             // session gone (with the server, its last session).
             let manager = Arc::clone(&f.manager);
+            let (id, since) = (r.id, run_of(&r));
             f.tmux.after_next_kill(move || {
                 manager.server_gone().unwrap();
                 // A removed session is refused as gone, and stays removed.
-                let exited = manager.exited(r.id, None, String::new());
+                let exited = manager.exited(id, since, None, String::new());
                 assert!(
                     matches!(
                         exited,

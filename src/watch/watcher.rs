@@ -250,9 +250,11 @@ impl Watcher {
                 seen.failures += 1;
                 if seen.failures >= MAX_FAILURES {
                     self.seen.remove(&id);
-                    return self
-                        .manager
-                        .failed(id, format!("cannot read its screen: {e}"));
+                    return self.manager.failed(
+                        id,
+                        run.since,
+                        format!("cannot read its screen: {e}"),
+                    );
                 }
                 return Ok(());
             }
@@ -410,7 +412,7 @@ impl Watcher {
             None => String::new(),
         };
         self.seen.remove(&id);
-        self.manager.exited(id, exit_status, tail)
+        self.manager.exited(id, run.since, exit_status, tail)
     }
 }
 
