@@ -1290,3 +1290,19 @@ fn a_prompt_shows_a_command_the_screen_wrapped_or_cut() {
     // A multi-line command is known by its first line.
     assert!(decision(&wrapped).shows(&format!("{long}\necho done")));
 }
+
+#[test]
+fn claude_security_notes_wait_for_enter() {
+    let found = decision(&fixture("claude-security-notes.txt"));
+    assert_eq!(found.question, "Press Enter to continue");
+    assert_eq!(
+        found.context.as_deref(),
+        Some(
+            "2. Due to prompt injection risks, only use it with code you trust\n\
+             Learn more: https://code.claude.com/docs/en/security"
+        )
+    );
+    assert_eq!(labels(&found), ["Continue"]);
+    assert_eq!(keys(&found), [vec![Enter]]);
+    assert_eq!(found.default, Some(0));
+}

@@ -12,6 +12,14 @@ pub(super) const CURRENT_MARKS: &[char] = &['✔', '✓'];
 /// …`): with no `?` sentence above it, that line is the menu's question.
 pub(super) const INSTRUCTIONS: &[&str] = &["Choose", "Select", "Pick"];
 
+/// Lines that wait for one key to go on (lowercase; a trailing `.` or `…`
+/// is ignored): answered by Enter, the one option.
+pub(super) const CONTINUE_LINES: &[&str] = &[
+    "press enter to continue",
+    "press return to continue",
+    "press any key to continue",
+];
+
 /// Unselected radio buttons.
 pub(super) const RADIOS: &[char] = &['○', '◯', '◦'];
 

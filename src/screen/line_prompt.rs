@@ -1,5 +1,7 @@
-//! One-line prompts: `[Y/n]`, `(y/n)`, `(Y)es/(N)o [Yes]`.
+//! One-line prompts: `[Y/n]`, `(y/n)`, `(Y)es/(N)o [Yes]`, `Press Enter to
+//! continue`.
 
+use super::lexicon::CONTINUE_LINES;
 use super::prompt::{Prompt, context_of, option};
 use super::text::{Line, MAX_PROMPT_LINE, is_rule};
 use crate::tmux::Key;
@@ -17,6 +19,9 @@ pub(super) struct LinePrompt<'a> {
 /// A decision from a one-line prompt on the anchor line, or on the line
 /// above and the anchor line when the prompt wrapped at the pane's edge.
 pub(super) fn line_prompt(lines: &[Line], anchor: usize) -> Option<Prompt> {
+    if let Some(prompt) = continue_prompt(lines, anchor) {
+        return Some(prompt);
+    }
     let wrapped;
     let (prompt, anchor) = match parse_line_prompt(lines[anchor].body) {
         Some(prompt) => (prompt, anchor),
@@ -47,6 +52,23 @@ pub(super) fn line_prompt(lines: &[Line], anchor: usize) -> Option<Prompt> {
         options,
         prompt.default,
     ))
+}
+
+/// `Press Enter to continue` (Claude Code's first-run notes): Enter, the one
+/// option, with the lines above it as context.
+fn continue_prompt(lines: &[Line], anchor: usize) -> Option<Prompt> {
+    let line = lines[anchor].body.trim_end_matches(['.', '…', ' ']);
+    let waits = CONTINUE_LINES
+        .iter()
+        .any(|wait| line.eq_ignore_ascii_case(wait));
+    waits.then(|| {
+        Prompt::new(
+            line.to_owned(),
+            context_above(lines, anchor),
+            vec![option("Continue".to_owned(), vec![Key::Enter])],
+            Some(0),
+        )
+    })
 }
 
 /// A line the terminal wrapped, joined again: `below`'s leading blanks are

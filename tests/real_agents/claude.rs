@@ -707,6 +707,22 @@ async fn phone_picks_the_theme_on_a_first_run() {
     })
     .await;
     assert_eq!(saved, "light-daltonized", "the pane:\n{}", phone.pane());
+    // Then its security notes, which wait for Enter, and then the task.
+    let notes = phone
+        .decision_after(theme.message_id, "Press Enter to continue")
+        .await;
+    assert_decision(
+        &notes,
+        "Press Enter to continue",
+        "2. Due to prompt injection risks, only use it with code you trust\n\
+         Learn more: https://code.claude.com/docs/en/security",
+        &["Continue"],
+        0,
+    );
+    phone.tap(&notes, "Continue").await;
+    phone
+        .decision_after(notes.message_id, "echo hi > marker.txt")
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
