@@ -61,8 +61,9 @@ struct Seen {
     /// Where the next read of the agent's event spool starts; none before
     /// the first read.
     spool_offset: Option<u64>,
-    /// The tool call the agent last said it is about to make, this turn.
-    announced: Option<ToolCall>,
+    /// The tool call the agent last said it is about to make this turn, and
+    /// when it said so.
+    announced: Option<(ToolCall, DateTime<Utc>)>,
 }
 
 impl Seen {
@@ -287,20 +288,32 @@ impl Watcher {
             }
             _ => None,
         };
-        let shown = match verdict {
+        let (shown, announced_at) = match verdict {
             Screen::Decision(prompt) => {
-                let tool = seen
+                let announced = seen
                     .announced
                     .as_ref()
-                    .filter(|call| prompt.shows(&call.input))
-                    .cloned();
-                Some((prompt, tool))
+                    .filter(|(call, _)| prompt.shows(&call.input));
+                let at = announced.map(|(_, at)| *at);
+                (Some((prompt, announced.map(|(call, _)| call.clone()))), at)
             }
-            _ => None,
+            _ => (None, None),
         };
         let changed = run.pending().map(Decision::fingerprint)
             != shown.as_ref().map(|(prompt, _)| prompt.fingerprint());
-        if changed {
+        // The same prompt again, faster than a tick: the agent announced its
+        // call after the tap, so the screen shows a new decision. The tapped
+        // one ends first.
+        let again = !changed
+            && run
+                .pending()
+                .and_then(|open| open.tapped.as_ref())
+                .zip(announced_at)
+                .is_some_and(|(tapped, announced)| announced > tapped.at);
+        if again {
+            self.manager.screen_shows(id, run.since, None)?;
+        }
+        if changed || again {
             self.manager.screen_shows(id, run.since, shown)?;
         }
         if let Some(step) = turn_ended {
@@ -349,7 +362,11 @@ impl Watcher {
                 .entry(run.record.id)
                 .or_insert_with(|| Seen::new(run.since));
             match &received.event {
-                AgentEvent::ToolPending(call) => seen.announced = Some(call.clone()),
+                AgentEvent::ToolPending(call) => {
+                    seen.announced = Some((call.clone(), received.at));
+                    // Its prompt may draw the very screen read last.
+                    seen.screen_hash = None;
+                }
                 AgentEvent::TurnEnded { .. } => seen.announced = None,
                 _ => {}
             }

@@ -2,7 +2,7 @@ use std::sync::atomic::AtomicUsize;
 
 use super::*;
 use crate::session::testing;
-use crate::session::{Ending, Gone};
+use crate::session::{AnswerOutcome, Ending, Gone};
 use crate::tmux::{FakeTmux, Key, NewSession, Tmux, TmuxError};
 
 /// Something done while the watcher lists panes, in the middle of a tick.
@@ -518,4 +518,77 @@ fn an_announcement_ends_with_its_turn() {
     f.tick();
     f.screen(&prompt("Writing the marker"));
     assert_eq!(opened_tool(&mut f), None);
+}
+
+#[test]
+fn the_same_prompt_announced_again_after_a_tap_is_a_new_decision() {
+    let mut f = Fixture::reporting();
+    let call = bash("echo accepted > approved.txt");
+    f.reports(AgentEvent::ToolPending(call.clone()));
+    f.screen(&prompt("Writing the marker"));
+    let events = f.tick();
+    let [
+        Event::DecisionOpened {
+            decision: first, ..
+        },
+    ] = events.as_slice()
+    else {
+        panic!("{events:?}");
+    };
+    let outcome =
+        f.f.manager
+            .answer(f.webapp, first.serial, first.fingerprint(), 0, "Alice")
+            .unwrap();
+    assert!(matches!(outcome, AnswerOutcome::Sent { .. }), "{outcome:?}");
+    f.f.events();
+    // Within one tick the agent ran the call, announced the same one again
+    // and drew its prompt: the very screen the watcher read last.
+    f.reports(AgentEvent::ToolPending(call.clone()));
+    f.screen(&prompt("Writing the marker"));
+    let events = f.tick();
+    let [
+        Event::DecisionClosed {
+            decision: closed,
+            ending: Ending::Tapped(_),
+            ..
+        },
+        Event::DecisionOpened {
+            decision: second, ..
+        },
+    ] = events.as_slice()
+    else {
+        panic!("{events:?}");
+    };
+    assert_eq!(closed.serial, first.serial);
+    assert_eq!(second.serial, first.serial + 1);
+    assert_eq!(second.tool, Some(call));
+}
+
+#[test]
+fn an_announcement_before_the_tap_opens_nothing_new() {
+    let mut f = Fixture::reporting();
+    f.screen(&prompt("Writing the marker"));
+    let events = f.tick();
+    let [
+        Event::DecisionOpened {
+            decision: first, ..
+        },
+    ] = events.as_slice()
+    else {
+        panic!("{events:?}");
+    };
+    // Gemini CLI says which call it asks about once its prompt is drawn.
+    f.reports(AgentEvent::ToolPending(bash(
+        "echo accepted > approved.txt",
+    )));
+    f.f.manager
+        .answer(f.webapp, first.serial, first.fingerprint(), 0, "Alice")
+        .unwrap();
+    f.f.events();
+    f.screen(&prompt("Writing the marker"));
+    assert_eq!(
+        f.tick(),
+        [],
+        "the tapped prompt still on screen is the same decision"
+    );
 }
