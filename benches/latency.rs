@@ -32,7 +32,9 @@
 //! sessions and the agent reports what Claude Code's hooks would (PreToolUse
 //! before it draws its prompt, the permission Notification after) through
 //! the real `tgmux hook`. Prompts alternate between the halves; each half's
-//! prompt -> `sendMessage` figures are printed apart.
+//! prompt -> `sendMessage` figures are printed apart. Every session is at
+//! level "decisions", so the turns its events start end without a message
+//! that would count against the chat's 60 a minute.
 //!
 //! Tap -> keys: the bench reads the wall clock and injects a tap on the
 //! decision's "Yes" button; the agent reads the wall clock just after `read`
@@ -61,7 +63,7 @@ use support::bot::{ALICE, BotProcess, BotSetup, WAIT};
 use support::botapi::BotApi;
 use support::tmux::TmuxSandbox;
 use support::{agent, sh_quote};
-use tgmux::session::{Events, EventsSetup, Manager, Settings, Store};
+use tgmux::session::{Events, EventsSetup, Level, Manager, Settings, Store};
 
 const PROMPT_TARGET_MS: f64 = 500.0;
 const TAP_TARGET_MS: f64 = 100.0;
@@ -326,6 +328,12 @@ fn create_sessions(
             .create(Some(name), None, None)
             .unwrap_or_else(|e| panic!("create session {name}: {e}"));
         assert_eq!(record.name.as_str(), name);
+        // Decisions only: a reporting agent's turn (its PreToolUse starts
+        // one) would end in a message of its own, and those would use up
+        // the chat's 60 messages a minute that the prompts are timed by.
+        manager
+            .set_level(record.id, Level::Decisions)
+            .unwrap_or_else(|e| panic!("set the level of {name}: {e}"));
     }
     for folder in folders {
         support::wait_until(WAIT, "an agent to start", || {
