@@ -102,15 +102,11 @@ impl Rig {
 
     /// Presses keys in the session's pane directly, as someone at the terminal.
     fn keys_in_pane(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "=webapp:"];
-        args.extend_from_slice(keys);
-        let out = self.sandbox.tmux(&args);
-        assert!(out.status.success(), "send-keys: {out:?}");
+        self.sandbox.keys("webapp", keys);
     }
 
     fn pane(&self) -> String {
-        let out = self.sandbox.tmux(&["capture-pane", "-p", "-t", "=webapp:"]);
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        self.sandbox.pane("webapp")
     }
 
     /// Shows that nothing stray reached ask.sh after its prompt was answered:

@@ -51,17 +51,12 @@ impl Rig {
 
     /// Types a line into the agent at its terminal.
     fn line(&self, text: &str) {
-        for keys in [&["-l", text][..], &["Enter"]] {
-            let mut args = vec!["send-keys", "-t", "=webapp:"];
-            args.extend_from_slice(keys);
-            let out = self.sandbox.tmux(&args);
-            assert!(out.status.success(), "send-keys: {out:?}");
-        }
+        self.sandbox.keys("webapp", &["-l", text]);
+        self.sandbox.keys("webapp", &["Enter"]);
     }
 
     fn pane(&self) -> String {
-        let out = self.sandbox.tmux(&["capture-pane", "-p", "-t", "=webapp:"]);
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        self.sandbox.pane("webapp")
     }
 
     async fn decision(&self) -> SentMessage {

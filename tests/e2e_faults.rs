@@ -11,21 +11,6 @@ use support::botapi::{BotApi, Fault, GroupKind, Place};
 use support::tmux::TmuxSandbox;
 use support::{agent, sh_quote, wait_until};
 
-/// Keys typed into a session's pane directly, as at the terminal.
-fn keys(sandbox: &TmuxSandbox, session: &str, keys: &[&str]) {
-    let target = format!("={session}:");
-    let mut args = vec!["send-keys", "-t", target.as_str()];
-    args.extend_from_slice(keys);
-    let out = sandbox.tmux(&args);
-    assert!(out.status.success(), "send-keys: {out:?}");
-}
-
-fn pane(sandbox: &TmuxSandbox, session: &str) -> String {
-    let target = format!("={session}:");
-    let out = sandbox.tmux(&["capture-pane", "-p", "-t", &target]);
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// The bot with the agent command line `agent` makes in its sandbox.
 async fn start(
     agent: impl FnOnce(&TmuxSandbox) -> String,
@@ -61,7 +46,7 @@ async fn every_notification_arrives_exactly_once_after_an_outage() {
         })
         .await;
         wait_until(WAIT, "the agent to be idle", || {
-            pane(&sandbox, name).contains("Done")
+            sandbox.pane(name).contains("Done")
         });
     }
 
@@ -70,16 +55,16 @@ async fn every_notification_arrives_exactly_once_after_an_outage() {
     api.down_for(Duration::from_secs(15), Fault::BadGateway);
     api.down_for(Duration::from_secs(15), Fault::Drop);
     let outage_ends = Instant::now() + Duration::from_secs(30);
-    keys(&sandbox, "webapp", &["w"]);
+    sandbox.keys("webapp", &["w"]);
     wait_until(WAIT, "work on the screen", || {
-        pane(&sandbox, "webapp").contains("Frosting")
+        sandbox.pane("webapp").contains("Frosting")
     });
     wait_until(WAIT, "the watcher to see the work", || {
         bot.log().contains("watcher: webapp is working")
     });
-    keys(&sandbox, "webapp", &["i"]);
-    keys(&sandbox, "webapp-2", &["q"]);
-    keys(&sandbox, "webapp-3", &["x"]);
+    sandbox.keys("webapp", &["i"]);
+    sandbox.keys("webapp-2", &["q"]);
+    sandbox.keys("webapp-3", &["x"]);
 
     let finished = api
         .wait_for_message(Duration::from_secs(90), |m| {
@@ -139,10 +124,10 @@ async fn a_group_sees_nothing_of_the_sessions() {
         m.visible.contains("started")
     })
     .await;
-    keys(&sandbox, "webapp", &["-l", "echo SECRET-PANE-TEXT"]);
-    keys(&sandbox, "webapp", &["Enter"]);
+    sandbox.keys("webapp", &["-l", "echo SECRET-PANE-TEXT"]);
+    sandbox.keys("webapp", &["Enter"]);
     wait_until(WAIT, "the secret on the pane", || {
-        pane(&sandbox, "webapp").contains("SECRET-PANE-TEXT")
+        sandbox.pane("webapp").contains("SECRET-PANE-TEXT")
     });
 
     let group = api.create_group(GroupKind::Supergroup, "team", &[ALICE, 2222]);
@@ -182,7 +167,7 @@ async fn a_group_sees_nothing_of_the_sessions() {
         sandbox.has_session("webapp"),
         "/stop in the group did nothing"
     );
-    assert!(!pane(&sandbox, "webapp").contains("rm -rf"));
+    assert!(!sandbox.pane("webapp").contains("rm -rf"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -226,10 +211,10 @@ async fn sigterm_ends_the_bot_promptly_while_telegram_is_down_and_keeps_the_outb
     })
     .await;
     wait_until(WAIT, "the agent to be idle", || {
-        pane(&sandbox, "webapp").contains("Done")
+        sandbox.pane("webapp").contains("Done")
     });
     api.down_for(Duration::from_secs(120), Fault::Drop);
-    keys(&sandbox, "webapp", &["q"]);
+    sandbox.keys("webapp", &["q"]);
     wait_until(WAIT, "the question to be queued", || {
         std::fs::read_dir(setup.data_dir.join("outbox")).is_ok_and(|d| d.count() > 0)
     });

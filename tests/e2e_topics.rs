@@ -354,16 +354,8 @@ async fn a_muted_session_tells_no_finished_turn_but_still_its_decision() {
     .await;
     let card = group.new_session("webapp").await;
     let thread = Group::topic_of(&card);
-    let keys = |key: &str| {
-        let out = group.sandbox.tmux(&["send-keys", "-t", "=webapp:", key]);
-        assert!(out.status.success(), "{out:?}");
-    };
-    let pane = || {
-        let out = group
-            .sandbox
-            .tmux(&["capture-pane", "-p", "-t", "=webapp:"]);
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let keys = |key: &str| group.sandbox.keys("webapp", &[key]);
+    let pane = || group.sandbox.pane("webapp");
     wait_until(WAIT, "the agent to be idle", || pane().contains("Done"));
     let turn = async |n: usize| {
         keys("w");

@@ -64,6 +64,23 @@ impl TmuxSandbox {
             .expect("run tmux")
     }
 
+    /// Keys typed into `session`'s pane, as at the terminal (`send-keys`
+    /// arguments: `-l TEXT`, `Enter`, `C-c`).
+    pub fn keys(&self, session: &str, keys: &[&str]) {
+        let target = format!("={session}:");
+        let mut args = vec!["send-keys", "-t", target.as_str()];
+        args.extend_from_slice(keys);
+        let out = self.tmux(&args);
+        assert!(out.status.success(), "send-keys: {out:?}");
+    }
+
+    /// What `session`'s pane shows now.
+    pub fn pane(&self, session: &str) -> String {
+        let target = format!("={session}:");
+        let out = self.tmux(&["capture-pane", "-p", "-t", &target]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// Whether a session named exactly `name` exists on the sandbox server.
     pub fn has_session(&self, name: &str) -> bool {
         self.tmux(&["has-session", "-t", &format!("={name}")])
