@@ -482,13 +482,13 @@ fn bash(command: &str) -> ToolCall {
     }
 }
 
-/// The tool call named by the decision the next tick opens.
-fn opened_tool(f: &mut Fixture) -> Option<ToolCall> {
+/// The decision the next tick opens, the only event it brings.
+fn opened(f: &mut Fixture) -> Decision {
     let events = f.tick();
     let [Event::DecisionOpened { decision, .. }] = events.as_slice() else {
         panic!("{events:?}");
     };
-    decision.tool.clone()
+    decision.clone()
 }
 
 #[test]
@@ -497,7 +497,7 @@ fn a_decision_names_the_call_its_agent_announced() {
     let call = bash("echo accepted > approved.txt");
     f.reports(AgentEvent::ToolPending(call.clone()));
     f.screen(&prompt("Writing the marker"));
-    assert_eq!(opened_tool(&mut f), Some(call));
+    assert_eq!(opened(&mut f).tool, Some(call));
 }
 
 #[test]
@@ -505,7 +505,7 @@ fn an_announced_call_the_screen_does_not_show_names_nothing() {
     let mut f = Fixture::reporting();
     f.reports(AgentEvent::ToolPending(bash("rm -rf build")));
     f.screen(&prompt("Writing the marker"));
-    assert_eq!(opened_tool(&mut f), None);
+    assert_eq!(opened(&mut f).tool, None);
 }
 
 #[test]
@@ -517,7 +517,7 @@ fn an_announcement_ends_with_its_turn() {
     f.reports(AgentEvent::TurnEnded { answer: None });
     f.tick();
     f.screen(&prompt("Writing the marker"));
-    assert_eq!(opened_tool(&mut f), None);
+    assert_eq!(opened(&mut f).tool, None);
 }
 
 #[test]
@@ -526,15 +526,7 @@ fn the_same_prompt_announced_again_after_a_tap_is_a_new_decision() {
     let call = bash("echo accepted > approved.txt");
     f.reports(AgentEvent::ToolPending(call.clone()));
     f.screen(&prompt("Writing the marker"));
-    let events = f.tick();
-    let [
-        Event::DecisionOpened {
-            decision: first, ..
-        },
-    ] = events.as_slice()
-    else {
-        panic!("{events:?}");
-    };
+    let first = opened(&mut f);
     let outcome =
         f.f.manager
             .answer(f.webapp, first.serial, first.fingerprint(), 0, "Alice")
@@ -568,15 +560,7 @@ fn the_same_prompt_announced_again_after_a_tap_is_a_new_decision() {
 fn an_announcement_before_the_tap_opens_nothing_new() {
     let mut f = Fixture::reporting();
     f.screen(&prompt("Writing the marker"));
-    let events = f.tick();
-    let [
-        Event::DecisionOpened {
-            decision: first, ..
-        },
-    ] = events.as_slice()
-    else {
-        panic!("{events:?}");
-    };
+    let first = opened(&mut f);
     // Gemini CLI says which call it asks about once its prompt is drawn.
     f.reports(AgentEvent::ToolPending(bash(
         "echo accepted > approved.txt",
