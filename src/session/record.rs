@@ -263,7 +263,7 @@ impl SessionRecord {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::screen::Prompt;
+    use crate::session::testing;
 
     pub(crate) fn record(name: &str) -> SessionRecord {
         SessionRecord::new(
@@ -275,19 +275,7 @@ pub(crate) mod tests {
     }
 
     fn decision() -> Decision {
-        Decision {
-            serial: 1,
-            prompt: Prompt {
-                question: "q".into(),
-                context: None,
-                options: vec![],
-                default: None,
-                multi_select: false,
-            },
-            tool: None,
-            opened_at: Utc::now(),
-            tapped: None,
-        }
+        testing::decision("q")
     }
 
     #[test]

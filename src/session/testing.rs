@@ -5,8 +5,28 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::{Event, Events, EventsSetup, Manager, Settings, Store};
+use chrono::Utc;
+
+use super::{Decision, Event, Events, EventsSetup, Manager, Settings, Store};
+use crate::screen::Prompt;
 use crate::tmux::{FakeTmux, Tmux};
+
+/// Decision 1, opened now, asking `question` with no options.
+pub(crate) fn decision(question: &str) -> Decision {
+    Decision {
+        serial: 1,
+        prompt: Prompt {
+            question: question.into(),
+            context: None,
+            options: vec![],
+            default: None,
+            multi_select: false,
+        },
+        tool: None,
+        opened_at: Utc::now(),
+        tapped: None,
+    }
+}
 
 pub(crate) struct Fixture<T> {
     _data: tempfile::TempDir,

@@ -1,6 +1,6 @@
 use super::*;
 use crate::screen::{Prompt, PromptOption};
-use crate::session::SessionName;
+use crate::session::{SessionName, testing};
 
 fn record(name: &str, state: SessionState) -> SessionRecord {
     let mut r = SessionRecord::new(
@@ -187,25 +187,14 @@ fn decisions_escape_and_bound_everything() {
 #[test]
 fn a_decision_names_its_tool_call_and_shows_what_the_screen_cut() {
     let record = record("web", active());
-    let question = |context: &str| Prompt {
-        question: "Do you want to proceed?".into(),
-        context: Some(context.into()),
-        options: vec![],
-        default: None,
-        multi_select: false,
-    };
     let call = |input: &str| ToolCall {
         tool: "Bash".into(),
         input: input.into(),
     };
     let text = |context: &str, input: &str| {
-        let decision = Decision {
-            serial: 1,
-            prompt: question(context),
-            tool: Some(call(input)),
-            opened_at: Utc::now(),
-            tapped: None,
-        };
+        let mut decision = testing::decision("Do you want to proceed?");
+        decision.prompt.context = Some(context.into());
+        decision.tool = Some(call(input));
         self::decision(&record, &decision, "tgmux")
             .0
             .as_str()
@@ -236,17 +225,8 @@ fn ages() {
 #[test]
 fn a_tapped_decision_no_longer_waits_for_you() {
     let decision = |tapped: Option<Tapped>| Decision {
-        serial: 1,
-        prompt: Prompt {
-            question: "Proceed?".into(),
-            context: None,
-            options: vec![],
-            default: None,
-            multi_select: false,
-        },
-        tool: None,
-        opened_at: Utc::now(),
         tapped,
+        ..testing::decision("Proceed?")
     };
     let with = |tapped| SessionState::Active {
         since: Utc::now(),
