@@ -127,3 +127,32 @@ async fn the_answer_comes_from_the_agents_stop_event() {
     );
     assert!(!finished.visible.contains("Ready."), "{}", finished.visible);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_announced_after_its_prompt_names_the_message_in_place() {
+    let rig = Rig::start().await;
+    let command = "npm run build -- --mode production --sourcemap";
+    rig.line(&format!("late {command}"));
+    let message = rig.decision().await;
+    assert!(!message.text.contains("🔧"), "{}", message.text);
+    std::fs::write(rig.sandbox.path("code/webapp/announce"), "").unwrap();
+    let named = rig
+        .api
+        .wait_for_edit(message.message_id, WAIT, |m| m.text.contains("🔧"))
+        .await;
+    assert!(
+        named.text.ends_with(&format!(
+            "🔧 <b>Bash</b>\n<pre>{command}</pre>\n\n⭐ = the agent's proposed default"
+        )),
+        "{}",
+        named.text
+    );
+    assert_eq!(named.buttons(), message.buttons(), "the buttons stay");
+    let answer = tap(&rig.api, ALICE, message.message_id, "Yes").await;
+    assert!(
+        answer
+            .text
+            .as_deref()
+            .is_some_and(|t| t.starts_with("Sent"))
+    );
+}

@@ -14,6 +14,12 @@ pub enum Event {
         session: SessionRecord,
         decision: Decision,
     },
+    /// The agent named the call behind the open decision after it opened
+    /// (Gemini CLI does so once its prompt is drawn).
+    DecisionNamed {
+        session: SessionRecord,
+        decision: Decision,
+    },
     /// A tap answered the decision; its keys went into the pane.
     DecisionTapped {
         session: SessionRecord,

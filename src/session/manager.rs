@@ -502,6 +502,31 @@ impl Manager {
         Ok(session)
     }
 
+    /// Names the call behind open decision `serial`, which opened unnamed,
+    /// when no tap answered it yet; nothing otherwise.
+    pub fn name_call(&self, id: SessionId, serial: u32, call: ToolCall) -> Result<()> {
+        let named = self.store.update(|records| {
+            let record = find_mut(records, id)?;
+            let SessionState::Active {
+                pending: Some(decision),
+                ..
+            } = &mut record.state
+            else {
+                return Ok(None);
+            };
+            if decision.serial != serial || decision.tapped.is_some() || decision.tool.is_some() {
+                return Ok(None);
+            }
+            decision.tool = Some(call);
+            let decision = Decision::clone(decision);
+            Ok::<_, SessionError>(Some((record.clone(), decision)))
+        })?;
+        if let Some((session, decision)) = named {
+            self.events.send(Event::DecisionNamed { session, decision });
+        }
+        Ok(())
+    }
+
     /// Records the agent's own id for its conversation, for a later resume.
     pub fn set_agent_session(&self, id: SessionId, conversation: &str) -> Result<()> {
         self.update(id, |r| {

@@ -32,6 +32,11 @@ fn notify(ctx: &Ctx, event: Event) {
     }
     match event {
         Event::DecisionOpened { session, decision } => post(ctx, &session, &decision),
+        Event::DecisionNamed { session, decision } => {
+            let (text, keyboard) = render::decision(&session, &decision, ctx.socket());
+            let redraw = Outgoing::redraw(session.id, decision.serial, &text, keyboard);
+            ctx.outbox.push(redraw);
+        }
         Event::DecisionTapped {
             session,
             decision,
@@ -115,6 +120,7 @@ fn notify(ctx: &Ctx, event: Event) {
 fn touched(event: &Event) -> Vec<SessionId> {
     match event {
         Event::DecisionOpened { session, .. }
+        | Event::DecisionNamed { session, .. }
         | Event::DecisionTapped { session, .. }
         | Event::DecisionClosed { session, .. }
         | Event::Exited { session, .. }

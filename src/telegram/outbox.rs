@@ -107,6 +107,14 @@ pub(crate) enum Outgoing {
         keyboard: Option<InlineKeyboardMarkup>,
         last: bool,
     },
+    /// Redraws every message showing an open decision, buttons kept, as
+    /// known when its turn comes; they stay listed for its settling.
+    Redraw {
+        session: SessionId,
+        serial: u32,
+        markup: String,
+        keyboard: InlineKeyboardMarkup,
+    },
     /// Edits every message showing a decision, as known when its turn comes
     /// (after the messages queued before it were sent).
     Settle {
@@ -267,6 +275,20 @@ impl Outgoing {
             markup: text.to_string(),
             keyboard: keyboard.filter(|k| !k.inline_keyboard.is_empty()),
             last,
+        }
+    }
+
+    pub(crate) fn redraw(
+        session: SessionId,
+        serial: u32,
+        text: &Html,
+        keyboard: InlineKeyboardMarkup,
+    ) -> Self {
+        Outgoing::Redraw {
+            session,
+            serial,
+            markup: text.to_string(),
+            keyboard,
         }
     }
 
@@ -434,6 +456,25 @@ async fn deliver(bot: &TgBot, ctx: &Ctx, item: &Outgoing) {
             ctx.progress_lock().remove(&key);
         } else if let Some(sent) = sent {
             ctx.progress_lock().insert(key, sent.id.0);
+        }
+        return;
+    }
+    if let Outgoing::Redraw {
+        session,
+        serial,
+        markup,
+        keyboard,
+    } = item
+    {
+        for place in ctx.posted.places(*session, *serial) {
+            let (chat, message) = place.ids();
+            let edit = Outgoing::Edit {
+                chat: chat.0,
+                message: message.0,
+                markup: markup.clone(),
+                keyboard: Some(keyboard.clone()),
+            };
+            Box::pin(deliver(bot, ctx, &edit)).await;
         }
         return;
     }

@@ -98,6 +98,14 @@ impl Posted {
         self.lock().contains_key(&(session, serial))
     }
 
+    /// The messages showing the decision.
+    pub(crate) fn places(&self, session: SessionId, serial: u32) -> Vec<Place> {
+        self.lock()
+            .get(&(session, serial))
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Whether `place` is recorded as showing the decision: the notifier
     /// edits it when the decision settles.
     pub(crate) fn lists(&self, session: SessionId, serial: u32, place: Place) -> bool {

@@ -200,7 +200,10 @@ pub(crate) async fn item(
         }
         // Expanded by the outbox into the messages and edits they stand
         // for; a topic is squared by [`super::topics`].
-        Outgoing::Settle { .. } | Outgoing::Progress { .. } | Outgoing::Topic { .. } => Ok(None),
+        Outgoing::Redraw { .. }
+        | Outgoing::Settle { .. }
+        | Outgoing::Progress { .. }
+        | Outgoing::Topic { .. } => Ok(None),
     }
 }
 

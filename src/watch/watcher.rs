@@ -366,6 +366,15 @@ impl Watcher {
                     seen.announced = Some((call.clone(), received.at));
                     // Its prompt may draw the very screen read last.
                     seen.screen_hash = None;
+                    // Or it was drawn, and opened unnamed, before this came.
+                    if let Some(open) = run.pending()
+                        && open.tool.is_none()
+                        && open.tapped.is_none()
+                        && open.prompt.shows(&call.input)
+                    {
+                        self.manager
+                            .name_call(run.record.id, open.serial, call.clone())?;
+                    }
                 }
                 AgentEvent::TurnEnded { .. } => seen.announced = None,
                 _ => {}

@@ -576,3 +576,29 @@ fn an_announcement_before_the_tap_opens_nothing_new() {
         "the tapped prompt still on screen is the same decision"
     );
 }
+
+#[test]
+fn a_call_announced_after_its_prompt_opened_names_the_open_decision() {
+    let mut f = Fixture::reporting();
+    f.screen(&prompt("Writing the marker"));
+    let first = opened(&mut f);
+    assert_eq!(first.tool, None);
+    f.reports(AgentEvent::ToolPending(bash("rm -rf build")));
+    assert_eq!(
+        f.tick(),
+        [],
+        "a call the prompt does not show names nothing"
+    );
+    let call = bash("echo accepted > approved.txt");
+    f.reports(AgentEvent::ToolPending(call.clone()));
+    let events = f.tick();
+    let [Event::DecisionNamed { decision, .. }] = events.as_slice() else {
+        panic!("{events:?}");
+    };
+    assert_eq!(decision.serial, first.serial);
+    assert_eq!(decision.tool, Some(call.clone()));
+    assert_eq!(
+        f.record().pending().and_then(|d| d.tool.clone()),
+        Some(call)
+    );
+}

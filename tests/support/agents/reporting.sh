@@ -8,6 +8,9 @@
 #                   permission prompt showing CMD cut after 24 characters;
 #                   logs `key K` for the key that answers it (enter for Enter)
 #   pretend CMD     announces `rm -rf build` but draws the prompt for CMD
+#   late CMD        draws the prompt for CMD first and announces it once
+#                   the file ./announce exists, as Gemini CLI announces after
+#                   drawing
 #   say TEXT        works a moment, then ends its turn with the answer TEXT
 #                   (Stop, with last_assistant_message), which it never
 #                   draws: only the event can bring it to the phone
@@ -47,6 +50,10 @@ while IFS= read -r line; do
     'pretend '*)
         pre_tool_use 'rm -rf build'
         prompt "${line#pretend }"
+        ;;
+    'late '*)
+        (until [ -e announce ]; do sleep 0.05; done && pre_tool_use "${line#late }") &
+        prompt "${line#late }"
         ;;
     'say '*)
         printf '\033[2J\033[H✻ Thinking… (esc to interrupt)\n'
