@@ -47,13 +47,14 @@ pub(super) fn parse(payload: &[u8]) -> Vec<AgentEvent> {
 }
 
 /// The tool call a `ToolPermission` notification asks about, from its
-/// details: the shell command, or the file an edit writes.
+/// details: the shell command, or the file a change writes (Gemini CLI
+/// confirms every file change, a new file too, as type `edit`).
 fn asked_call(hook: &Value) -> Option<AgentEvent> {
     let details = hook.get("details")?;
     let (tool, input) = match str_field(details, "type")? {
         "exec" => ("Shell", str_field(details, "command")?),
         "edit" => (
-            "Edit",
+            "File",
             str_field(details, "filePath").or_else(|| str_field(details, "fileName"))?,
         ),
         _ => return None,
@@ -118,7 +119,7 @@ mod tests {
         assert_eq!(
             parsed(edit)[1],
             AgentEvent::ToolPending(ToolCall {
-                tool: "Edit".into(),
+                tool: "File".into(),
                 input: "/srv/app/a.ts".into()
             })
         );

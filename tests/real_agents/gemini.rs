@@ -387,6 +387,7 @@ async fn gemini_task_runs_before_the_trust_dialog_is_answered() {
 struct Phone {
     api: BotApi,
     _bot: BotProcess,
+    _data: tempfile::TempDir,
 }
 
 impl Phone {
@@ -394,8 +395,16 @@ impl Phone {
         let api = BotApi::start().await;
         let mut setup = BotSetup::new(sandbox, Gemini::command());
         setup.env = gemini.env();
+        // Gemini CLI skips a system defaults file (where tgmux puts its
+        // hooks) with a world-writable folder above it, as /tmp is.
+        let data = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("data folder");
+        setup.data_dir = data.path().to_path_buf();
         let (bot, _) = BotProcess::start_ready(&api, sandbox, &setup).await;
-        Phone { api, _bot: bot }
+        Phone {
+            api,
+            _bot: bot,
+            _data: data,
+        }
     }
 
     /// `/new webapp [task]`, then the first question the agent asks.
@@ -428,6 +437,19 @@ impl Phone {
 /// and its context as the agent drew them.
 fn decision_text(prompt: &str) -> String {
     format!("❓ webapp is waiting for you\n\n{prompt}\n\n⭐ = the agent's proposed default")
+}
+
+/// Decision message `d` once it names the call behind it.
+fn wait_until_named(phone: &Phone, d: &SentMessage) -> SentMessage {
+    let mut named = None;
+    wait_until(SLOW, "the decision to name its call", || {
+        named = phone
+            .api
+            .message(d.message_id)
+            .filter(|m| m.text.contains("🔧"));
+        named.is_some()
+    });
+    named.expect("named")
 }
 
 /// The button labels of a decision message.
@@ -504,10 +526,13 @@ async fn gemini_shell_command_allowed_from_the_phone() {
     let gemini = Gemini::new(&sandbox, Start::Ready, script).await;
     let phone = Phone::start(&sandbox, &gemini).await;
     let d = phone.new_session("write the marker").await;
+    // Gemini CLI names the call once its prompt is drawn (its ToolPermission
+    // notification): the message names it then, edited in place if need be.
+    let named = wait_until_named(&phone, &d);
     assert_eq!(
-        d.visible,
+        named.visible,
         decision_text(&format!(
-            "Allow execution of [Shell]?\n? Shell  {SHELL_COMMAND}\n{SHELL_COMMAND}"
+            "Allow execution of [Shell]?\n? Shell  {SHELL_COMMAND}\n{SHELL_COMMAND}\n🔧 Shell"
         ))
     );
     assert_eq!(
@@ -567,11 +592,13 @@ async fn gemini_file_write_and_edit_allowed_from_the_phone() {
 
     let write = phone.new_session("write the files").await;
     assert_eq!(
-        write.visible,
-        decision_text(
+        wait_until_named(&phone, &write).visible,
+        decision_text(&format!(
             "Apply this change?\n\
-             ? WriteFile  Writing to hello.txt\n1 hello from gemini\n2 second line"
-        )
+             ? WriteFile  Writing to hello.txt\n1 hello from gemini\n2 second line\n\
+             🔧 File\n{}",
+            folder.join("hello.txt").display()
+        ))
     );
     let labels_now = labels(&write);
     assert_eq!(
@@ -594,12 +621,14 @@ async fn gemini_file_write_and_edit_allowed_from_the_phone() {
 
     let edit = phone.decision_after(write.message_id).await;
     assert_eq!(
-        edit.visible,
-        decision_text(
+        wait_until_named(&phone, &edit).visible,
+        decision_text(&format!(
             "Apply this change?\n\
              ? Edit  notes.txt: old line => new line\n\
-             1   line one\n2 - old line\n2 + new line\n3   line three"
-        )
+             1   line one\n2 - old line\n2 + new line\n3   line three\n\
+             🔧 File\n{}",
+            folder.join("notes.txt").display()
+        ))
     );
     assert_eq!(labels(&edit), labels_now);
     phone.tap(&edit, "Allow once").await;
