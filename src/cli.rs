@@ -163,7 +163,15 @@ pub fn doctor() -> Result<ExitCode, String> {
     }
     match Config::data_dir_from_env() {
         Ok(dir) => match check_writable(&dir) {
-            Ok(()) => report(true, format!("data folder {} is writable", dir.display())),
+            Ok(()) => {
+                report(true, format!("data folder {} is writable", dir.display()));
+                if let Some(open) = open_to_others(&dir) {
+                    note(format!(
+                        "{} above the data folder may be written by others: Gemini CLI then skips the hooks tgmux gives it, and its answers are read off the screen; set TGMUX_DATA_DIR to a folder under your home",
+                        open.display()
+                    ));
+                }
+            }
             Err(e) => report(
                 false,
                 format!(
@@ -295,6 +303,14 @@ fn check_writable(dir: &Path) -> std::io::Result<()> {
     let probe = dir.join(".doctor-probe");
     tgmux::durable::write_atomic(&probe, b"ok")?;
     std::fs::remove_file(probe)
+}
+
+/// The first folder at or above `dir` that others may write to (mode
+/// `g+w` or `o+w`, such as /tmp).
+fn open_to_others(dir: &Path) -> Option<&Path> {
+    use std::os::unix::fs::PermissionsExt;
+    dir.ancestors()
+        .find(|folder| std::fs::metadata(folder).is_ok_and(|m| m.permissions().mode() & 0o022 != 0))
 }
 
 fn find_on_path(program: &str) -> Option<std::path::PathBuf> {

@@ -147,12 +147,23 @@ fn doctor_and_ls_end_quietly_when_stdout_closes() {
 #[tokio::test(flavor = "multi_thread")]
 async fn doctor_checks_the_setup() {
     let api = BotApi::start().await;
-    let data = tempfile::tempdir().unwrap();
+    // The data folder is in a folder anyone may write to, as /tmp is.
+    let open = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        open.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    let data = open.path().join("data");
+    let open_note = format!(
+        "note {} above the data folder may be written by others: Gemini CLI then skips",
+        open.path().display()
+    );
     let url = api.url();
     let base = [
         ("TELEGRAM_BOT_TOKEN", api.token()),
         ("TGMUX_API_URL", url.as_str()),
-        ("TGMUX_DATA_DIR", data.path().to_str().unwrap()),
+        ("TGMUX_DATA_DIR", data.to_str().unwrap()),
         ("TGMUX_AGENT", "sh -i"),
     ];
     let with = |extra: &[(&'static str, &'static str)]| {
@@ -178,6 +189,7 @@ async fn doctor_checks_the_setup() {
         "1 allowed user",
         "is writable",
         "agent `sh` found",
+        &open_note,
     ] {
         assert!(report.contains(expected), "{expected}: {report}");
     }
