@@ -555,6 +555,17 @@ async fn gemini_shell_command_allowed_from_the_phone() {
     assert_eq!(results[0].0, "run_shell_command");
     let output = results[0].1["output"].as_str().unwrap_or_default();
     assert!(output.contains("Output: (empty)"), "{output}");
+    let finished = phone
+        .api
+        .wait_for_message(SLOW, |m| m.visible.contains("finished its turn"))
+        .await;
+    assert!(
+        finished
+            .visible
+            .ends_with("finished its turn\n\nAll done: the marker is written."),
+        "{}",
+        finished.visible
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
