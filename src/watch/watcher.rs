@@ -26,8 +26,9 @@ const TAIL_LINES: usize = 15;
 /// Lines of scrollback read for an agent's last answer.
 const ANSWER_HISTORY: usize = 200;
 /// How often the watcher looks while an agent's event says a prompt may
-/// be on its way, and for how long after the event.
+/// be on its way (PreToolUse comes just before the prompt is drawn)...
 const HURRY_EVERY: Duration = Duration::from_millis(40);
+/// ... and for how long after the event.
 const HURRY_FOR: Duration = Duration::from_secs(1);
 /// Consecutive failed captures before a session is marked errored.
 const MAX_FAILURES: u32 = 3;
