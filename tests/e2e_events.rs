@@ -7,7 +7,7 @@ mod support;
 
 use std::path::PathBuf;
 
-use support::bot::{ALICE, BotProcess, BotSetup, WAIT, ask, tap};
+use support::bot::{ALICE, BotProcess, BotSetup, WAIT, ask, tap, turn_finished};
 use support::botapi::{BotApi, SentMessage};
 use support::tmux::TmuxSandbox;
 use support::{agent, sh_quote, wait_for};
@@ -59,7 +59,9 @@ impl Rig {
         self.sandbox.pane("webapp")
     }
 
-    async fn decision(&self) -> SentMessage {
+    /// Types `line` into the agent; returns the decision message it brings.
+    async fn decision_after(&self, line: &str) -> SentMessage {
+        self.line(line);
         self.api
             .wait_for_message(WAIT, |m| m.visible.contains("is waiting for you"))
             .await
@@ -70,8 +72,7 @@ impl Rig {
 async fn a_decision_names_the_announced_call_in_full_where_the_screen_cut_it() {
     let rig = Rig::start().await;
     let command = "cargo test --workspace --all-features -- --test-threads=1";
-    rig.line(&format!("ask {command}"));
-    let message = rig.decision().await;
+    let message = rig.decision_after(&format!("ask {command}")).await;
     assert!(
         rig.pane().contains("cargo test --workspace -…"),
         "the screen cuts the command:\n{}",
@@ -102,8 +103,7 @@ async fn a_decision_names_the_announced_call_in_full_where_the_screen_cut_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_announced_call_the_screen_does_not_show_is_not_named() {
     let rig = Rig::start().await;
-    rig.line("pretend ls -la");
-    let message = rig.decision().await;
+    let message = rig.decision_after("pretend ls -la").await;
     assert!(message.visible.contains("ls -la"), "{}", message.visible);
     assert!(
         !message.text.contains("🔧") && !message.text.contains("rm -rf"),
@@ -116,10 +116,7 @@ async fn an_announced_call_the_screen_does_not_show_is_not_named() {
 async fn the_answer_comes_from_the_agents_stop_event() {
     let rig = Rig::start().await;
     rig.line("say The tests pass: 42 of 42.");
-    let finished = rig
-        .api
-        .wait_for_message(WAIT, |m| m.visible.contains("finished its turn"))
-        .await;
+    let finished = turn_finished(&rig.api, WAIT).await;
     assert!(
         finished.visible.contains("The tests pass: 42 of 42."),
         "{}",
@@ -132,8 +129,7 @@ async fn the_answer_comes_from_the_agents_stop_event() {
 async fn a_call_announced_after_its_prompt_names_the_message_in_place() {
     let rig = Rig::start().await;
     let command = "npm run build -- --mode production --sourcemap";
-    rig.line(&format!("late {command}"));
-    let message = rig.decision().await;
+    let message = rig.decision_after(&format!("late {command}")).await;
     assert!(!message.text.contains("🔧"), "{}", message.text);
     std::fs::write(rig.sandbox.path("code/webapp/announce"), "").unwrap();
     let named = rig

@@ -249,13 +249,7 @@ impl Outgoing {
         keyboard: Option<InlineKeyboardMarkup>,
         last: bool,
     ) -> Self {
-        Outgoing::Progress {
-            chat: chat.0,
-            line: Line::Turn(session),
-            markup: text.to_string(),
-            keyboard,
-            last,
-        }
+        Outgoing::on_line(chat, Line::Turn(session), text, keyboard, last)
     }
 
     /// The answer to the user's message `to`, in `thread`: what is being
@@ -269,9 +263,21 @@ impl Outgoing {
         keyboard: Option<InlineKeyboardMarkup>,
         last: bool,
     ) -> Self {
+        let line = Line::Answer { to: to.0, thread };
+        Outgoing::on_line(chat, line, text, keyboard, last)
+    }
+
+    /// `text` on `line` in `chat`; an empty keyboard is none.
+    fn on_line(
+        chat: ChatId,
+        line: Line,
+        text: &Html,
+        keyboard: Option<InlineKeyboardMarkup>,
+        last: bool,
+    ) -> Self {
         Outgoing::Progress {
             chat: chat.0,
-            line: Line::Answer { to: to.0, thread },
+            line,
             markup: text.to_string(),
             keyboard: keyboard.filter(|k| !k.inline_keyboard.is_empty()),
             last,

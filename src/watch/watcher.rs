@@ -28,8 +28,11 @@ const ANSWER_HISTORY: usize = 200;
 /// How often the watcher looks while an agent's event says a prompt may
 /// be on its way (PreToolUse comes just before the prompt is drawn)...
 const HURRY_EVERY: Duration = Duration::from_millis(40);
-/// ... and for how long after the event.
-const HURRY_FOR: Duration = Duration::from_secs(1);
+/// ... and for how long after the event: Claude Code checks permission as
+/// soon as its PreToolUse hook returns, and its Notification wakes the
+/// watcher again once the prompt is up. Each look lists the records and the
+/// panes, so a busy agent calling tool after tool costs a few looks each.
+const HURRY_FOR: Duration = Duration::from_millis(300);
 /// Consecutive failed captures before a session is marked errored.
 const MAX_FAILURES: u32 = 3;
 /// How long an agent's first idle screen must stand still before its first

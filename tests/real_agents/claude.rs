@@ -17,7 +17,7 @@ use tempfile::TempDir;
 use tgmux::screen::{Screen, classify};
 
 use crate::harness;
-use crate::support::bot::{ALICE, BotProcess, BotSetup, WAIT, ask, tap};
+use crate::support::bot::{ALICE, BotProcess, BotSetup, WAIT, ask, tap, turn_finished};
 use crate::support::botapi::{BotApi, SentMessage};
 use crate::support::models::anthropic::{Anthropic, Reply, ToolResult};
 use crate::support::tmux::TmuxSandbox;
@@ -1100,10 +1100,7 @@ async fn phone_reads_the_answer_and_resume_continues_the_conversation() {
     .await;
     let d = phone.first_decision("echo hi > marker.txt").await;
     phone.tap(&d, "Yes").await;
-    let finished = phone
-        .api
-        .wait_for_message(SLOW, |m| m.visible.contains("finished its turn"))
-        .await;
+    let finished = turn_finished(&phone.api, SLOW).await;
     // The agent's own words, from its Stop hook, rendered from Markdown.
     assert!(
         finished

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::harness;
-use crate::support::bot::{ALICE, BotProcess, BotSetup, ask, tap};
+use crate::support::bot::{ALICE, BotProcess, BotSetup, ask, tap, turn_finished};
 use crate::support::botapi::{BotApi, SentMessage};
 use crate::support::models::gemini::{GeminiStandIn, Reply, Turn};
 use crate::support::tmux::TmuxSandbox;
@@ -555,10 +555,7 @@ async fn gemini_shell_command_allowed_from_the_phone() {
     assert_eq!(results[0].0, "run_shell_command");
     let output = results[0].1["output"].as_str().unwrap_or_default();
     assert!(output.contains("Output: (empty)"), "{output}");
-    let finished = phone
-        .api
-        .wait_for_message(SLOW, |m| m.visible.contains("finished its turn"))
-        .await;
+    let finished = turn_finished(&phone.api, SLOW).await;
     assert!(
         finished
             .visible

@@ -207,6 +207,12 @@ pub async fn ask(
     .await
 }
 
+/// The first message saying a session finished its turn, within `timeout`.
+pub async fn turn_finished(api: &BotApi, timeout: Duration) -> super::botapi::SentMessage {
+    api.wait_for_message(timeout, |m| m.visible.contains("finished its turn"))
+        .await
+}
+
 /// Taps the button labelled `label` on message `message` as `user` and waits
 /// for the tap's answer.
 pub async fn tap(
